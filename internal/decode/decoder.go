@@ -1,0 +1,49 @@
+package decode
+
+import (
+	"errors"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// ErrUnsupportedVersion is wrapped by a decoder that meets a payload layout
+// version it does not know. It is reported apart from malformed payloads
+// because it means a receiver and a processor of different releases, not
+// bad data.
+var ErrUnsupportedVersion = errors.New("unsupported raw version")
+
+// Raw is one raw record as a decoder sees it.
+type Raw struct {
+	Source  string
+	Kind    string
+	Version string
+	// Body is the payload as read. It is only valid during Decode: the
+	// decoder must copy what it keeps.
+	Body []byte
+	// Time is when the event happened; zero when the source did not say.
+	Time time.Time
+	// ObservedTime is when the receiver read it.
+	ObservedTime time.Time
+	// Attributes are the record's attributes, for context a receiver adds
+	// (a file path, a unit name). Read only.
+	Attributes pcommon.Map
+}
+
+// Decoder turns a raw payload into a UnifiedEvent. It must not panic on any
+// input: a payload it cannot read is an error, and the record passes on
+// undecoded with the error attached.
+//
+// The event's ID, Source, RawKind and times may be left empty: the caller
+// fills them from the record, so every decoder gets them right.
+type Decoder interface {
+	Decode(raw Raw) (*unifiedevent.Event, error)
+}
+
+// Func adapts a function to the Decoder interface.
+type Func func(raw Raw) (*unifiedevent.Event, error)
+
+// Decode calls f.
+func (f Func) Decode(raw Raw) (*unifiedevent.Event, error) { return f(raw) }

@@ -67,6 +67,7 @@ generate: generate-dist
 generate-dist:
 	$(TOOL) builder --config builder-config.yaml --skip-compilation --skip-get-modules
 	rm -f $(DIST_DIR)/go.mod $(DIST_DIR)/go.sum
+	gofmt -w $(DIST_DIR)/*.go
 
 ## check-generated: fail when generated code differs from what is committed
 check-generated: generate

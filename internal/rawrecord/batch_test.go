@@ -80,3 +80,18 @@ func TestDetectIdentityPrefersConfigThenEnvThenHostName(t *testing.T) {
 	assert.Equal(t, "from-config", id.NodeName)
 	assert.Equal(t, host, id.HostName)
 }
+
+func BenchmarkBatchAppend(b *testing.B) {
+	e := NewEmitter(SourceEBPF, "1", Identity{HostName: "h", NodeName: "n"}, "s", "v")
+	payload := make([]byte, 128)
+	now := time.Now()
+	b.ReportAllocs()
+	batch := e.NewBatch()
+	for i := 0; b.Loop(); i++ {
+		if i%1024 == 0 {
+			batch = e.NewBatch()
+		}
+		batch.Append("process.exec", payload, now)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

@@ -147,6 +147,9 @@ func (p *unifiedProcessor) complete(ev *unifiedevent.Event, raw decode.Raw) {
 	if ev.RawKind == "" {
 		ev.RawKind = raw.Kind
 	}
+	if ev.RawVersion == "" {
+		ev.RawVersion = raw.Version
+	}
 	if ev.Time.IsZero() {
 		ev.Time = raw.Time
 	}

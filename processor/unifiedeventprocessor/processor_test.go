@@ -1,6 +1,7 @@
 package unifiedeventprocessor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -24,14 +25,14 @@ import (
 
 // testRegistry holds decoders for a made-up "test" source, one per
 // behaviour a real decoder can show.
-func testRegistry(t *testing.T) *decode.Registry {
+func testRegistry(t testing.TB) *decode.Registry {
 	r := decode.NewRegistry()
 	reg := func(kind string, f decode.Func) { require.NoError(t, r.Register("test", kind, f)) }
 	reg("ok", func(raw decode.Raw) (*unifiedevent.Event, error) {
 		return &unifiedevent.Event{
 			Name:    unifiedevent.NameProcessExec,
 			Message: "exec " + string(raw.Body),
-			Process: &unifiedevent.Process{PID: 42, Executable: string(raw.Body)},
+			Process: &unifiedevent.Process{PID: 42, ExecutablePath: string(raw.Body)},
 		}, nil
 	})
 	reg("broken", func(decode.Raw) (*unifiedevent.Event, error) { return nil, errors.New("bad byte at offset 3") })
@@ -46,7 +47,8 @@ func testRegistry(t *testing.T) *decode.Registry {
 func run(t *testing.T, cfg *Config, in plog.Logs) (plog.Logs, *componenttest.Telemetry) {
 	t.Helper()
 	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(t.Context())) })
+	// t.Context is already cancelled when cleanups run.
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set := processortest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	sink := new(consumertest.LogsSink)
@@ -174,7 +176,7 @@ func TestTextBodyIsDecodedLikeBytes(t *testing.T) {
 	out, _ := run(t, &Config{}, in)
 	ev, err := unifiedevent.FromLogRecord(records(out)[0])
 	require.NoError(t, err)
-	assert.Equal(t, "/usr/bin/ok", ev.Process.Executable)
+	assert.Equal(t, "/usr/bin/ok", ev.Process.ExecutablePath)
 }
 
 // Application logs share pipelines with Tapio's records, and a gateway sees

@@ -1,0 +1,169 @@
+package unifiedevent
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// fields reads typed values from one map of an untrusted record. It keeps
+// the first error and turns later reads into no-ops, so a part reader is a
+// flat list of assignments with one check at the end.
+type fields struct {
+	m pcommon.Map
+	// prefix names the map in errors: "body.process." or "attribute ".
+	prefix string
+	err    *error
+	// set records whether any field held a non-zero value, so a part map
+	// holding nothing known reads back as a nil part.
+	set bool
+}
+
+func (f *fields) fail(key, format string, args ...any) {
+	if *f.err == nil {
+		*f.err = fmt.Errorf("%s%s: %s: %w", f.prefix, key, fmt.Sprintf(format, args...), ErrMalformed)
+	}
+}
+
+// value returns the key's value if present and of the wanted type. A null
+// (empty) value counts as absent, since JSON round trips produce them.
+func (f *fields) value(key string, want pcommon.ValueType) (pcommon.Value, bool) {
+	if *f.err != nil {
+		return pcommon.Value{}, false
+	}
+	v, ok := f.m.Get(key)
+	if !ok || v.Type() == pcommon.ValueTypeEmpty {
+		return pcommon.Value{}, false
+	}
+	if v.Type() != want {
+		f.fail(key, "got %s, want %s", v.Type(), want)
+		return pcommon.Value{}, false
+	}
+	return v, true
+}
+
+func (f *fields) str(key string) string {
+	v, ok := f.value(key, pcommon.ValueTypeStr)
+	if !ok || v.Str() == "" {
+		return ""
+	}
+	f.set = true
+	return v.Str()
+}
+
+func (f *fields) int(key string) int64 {
+	v, ok := f.value(key, pcommon.ValueTypeInt)
+	if !ok || v.Int() == 0 {
+		return 0
+	}
+	f.set = true
+	return v.Int()
+}
+
+// nonNegative reads pids, ids, sizes and counts, which the kernel and
+// Kubernetes never make negative; a negative one means a broken writer.
+func (f *fields) nonNegative(key string) int64 {
+	n := f.int(key)
+	if n < 0 {
+		f.fail(key, "%d is negative", n)
+		return 0
+	}
+	return n
+}
+
+func (f *fields) uint16(key string) uint16 {
+	n := f.int(key)
+	if n < 0 || n > math.MaxUint16 {
+		f.fail(key, "%d out of range 0..%d", n, math.MaxUint16)
+		return 0
+	}
+	return uint16(n)
+}
+
+// optInt keeps "present and zero" apart from "absent" for fields where zero
+// means something (exit code 0, uid 0, priority emerg).
+func (f *fields) optInt(key string) *int64 {
+	v, ok := f.value(key, pcommon.ValueTypeInt)
+	if !ok {
+		return nil
+	}
+	f.set = true
+	n := v.Int()
+	return &n
+}
+
+func (f *fields) strs(key string) []string {
+	v, ok := f.value(key, pcommon.ValueTypeSlice)
+	if !ok || v.Slice().Len() == 0 {
+		return nil
+	}
+	s := v.Slice()
+	out := make([]string, 0, s.Len())
+	for i := range s.Len() {
+		e := s.At(i)
+		if e.Type() != pcommon.ValueTypeStr {
+			f.fail(key+"["+strconv.Itoa(i)+"]", "got %s, want %s", e.Type(), pcommon.ValueTypeStr)
+			return nil
+		}
+		out = append(out, e.Str())
+	}
+	f.set = true
+	return out
+}
+
+func (f *fields) time(key string) time.Time {
+	v, ok := f.value(key, pcommon.ValueTypeStr)
+	if !ok || v.Str() == "" {
+		return time.Time{}
+	}
+	s := v.Str()
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		f.fail(key, "%s is not an RFC 3339 time", clip(s))
+		return time.Time{}
+	}
+	// UTC so that a value read, written and read again compares equal; an
+	// offset can push the UTC year past what RFC 3339 can write back.
+	t = t.UTC()
+	if t.Year() < 0 || t.Year() > 9999 {
+		f.fail(key, "%s is outside years 0..9999 in UTC", clip(s))
+		return time.Time{}
+	}
+	// "0001-01-01T00:00:00Z" is the zero time, which WriteTo omits; it must
+	// not make an otherwise empty part present.
+	if !t.IsZero() {
+		f.set = true
+	}
+	return t
+}
+
+func (f *fields) bytes(key string) []byte {
+	v, ok := f.value(key, pcommon.ValueTypeBytes)
+	if !ok || v.Bytes().Len() == 0 {
+		return nil
+	}
+	f.set = true
+	return v.Bytes().AsRaw()
+}
+
+// child returns a reader for a nested map, or nil when the key is absent.
+func (f *fields) child(key string) *fields {
+	v, ok := f.value(key, pcommon.ValueTypeMap)
+	if !ok {
+		return nil
+	}
+	return &fields{m: v.Map(), prefix: f.prefix + key + ".", err: f.err}
+}
+
+// clip quotes an untrusted string for an error message, cut short so one bad
+// record cannot flood the logs.
+func clip(s string) string {
+	const limit = 64
+	if len(s) > limit {
+		return strconv.Quote(s[:limit]) + "…"
+	}
+	return strconv.Quote(s)
+}

@@ -128,7 +128,7 @@ func partEvents() map[string]*Event {
 		"systemd": with(envelope(NameUnitState, SourceSystemd, "unit.state"), func(e *Event) { e.Systemd = systemdPart() }),
 		"cni":     with(envelope(NameCNIAdd, SourceCNI, "cni.line"), func(e *Event) { e.CNI = cniPart() }),
 		"loss": with(envelope(NameLoss, SourceEBPF, "ring.lost"), func(e *Event) {
-			e.Loss = &Loss{Count: 412, Reason: "ring buffer full"}
+			e.Loss = &Loss{Count: 412, Reason: "ring buffer full", Kind: "tcp.state"}
 		}),
 		"raw": with(envelope(NameJournalEntry, SourceSystemd, "journal.entry"), func(e *Event) {
 			e.Raw = []byte("MESSAGE=kubelet failed\x00\xff")
@@ -147,7 +147,7 @@ func fullEvent() *Event {
 	e.Kernel = kernelPart()
 	e.Systemd = systemdPart()
 	e.CNI = cniPart()
-	e.Loss = &Loss{Count: 3, Reason: "ring buffer full"}
+	e.Loss = &Loss{Count: 3, Reason: "ring buffer full", Kind: "dns"}
 	e.Raw = []byte{0x01, 0x00, 0xfe}
 	return e
 }

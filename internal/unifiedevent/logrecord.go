@@ -78,6 +78,7 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 		putPart(body, "loss", func(m pcommon.Map) {
 			putInt(m, "count", l.Count)
 			putStr(m, "reason", l.Reason)
+			putStr(m, "kind", l.Kind)
 		})
 	}
 	if len(e.Raw) > 0 {

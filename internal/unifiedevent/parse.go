@@ -291,6 +291,7 @@ func readLoss(f *fields) *Loss {
 	l := &Loss{
 		Count:  f.nonNegative("count"),
 		Reason: f.str("reason"),
+		Kind:   f.str("kind"),
 	}
 	if !f.set {
 		return nil

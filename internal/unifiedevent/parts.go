@@ -132,4 +132,7 @@ type CNI struct {
 type Loss struct {
 	Count  int64  // count: records lost
 	Reason string // reason: ring buffer full, log rotated, watch expired …
+	// kind: the tapio.raw.kind of the lost records (tcp.state, cni.line),
+	// so a gap can be told apart from quiet for each kind.
+	Kind string
 }

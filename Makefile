@@ -18,7 +18,7 @@ BUILD_FLAGS := -trimpath -ldflags='-s -w'
 TEST_FLAGS  ?= -race -count=1
 FUZZTIME    ?= 20s
 
-.PHONY: all build run test bench fuzz generate generate-dist check-generated lint validate tidy clean
+.PHONY: all build run test bench fuzz generate generate-dist generate-bpf check-generated lint validate tidy clean
 
 all: build
 
@@ -31,12 +31,15 @@ build: generate-dist
 run: build
 	@echo
 	@echo "otelcol-tapio is starting on $(CONFIG)."
-	@echo "  Tapio's node receivers (eBPF, CNI, systemd, Kubernetes) are not in this"
-	@echo "  config yet: it is an OTLP pipeline (gRPC localhost:4317, HTTP localhost:4318)"
-	@echo "  into the debug exporter. The collector feeds its own metrics into it every"
-	@echo "  10 s, so the first batch prints within seconds."
+	@echo "  Kernel events (exec, exit, OOM kills, TCP, DNS) from tapio_ebpf are decoded"
+	@echo "  into UnifiedEvents and printed by the debug exporter; the collector's own"
+	@echo "  metrics are fed into the metrics pipeline every 10 s."
+	@echo "  OTLP in: gRPC localhost:4317, HTTP localhost:4318."
 	@echo "  Own metrics: http://localhost:8888/metrics  health: http://localhost:13133/"
 	@echo "  Stop with Ctrl-C."
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo; echo "  Not root: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON),"; \
+	  echo "  so tapio_ebpf will refuse to start. Run 'sudo make run'."; fi
 	@echo
 	./$(BIN) --config $(CONFIG)
 
@@ -58,8 +61,14 @@ fuzz:
 	done
 
 ## generate: regenerate all generated code (mdatagen, the distribution's sources)
-generate: generate-dist
+generate: generate-dist generate-bpf
 	$(GO) generate ./...
+
+# bpf2go compiles bpf/tapio.c for amd64 and arm64 and writes the embedded
+# objects and Go bindings into internal/ebpf (needs clang, llvm-strip and
+# libbpf-dev's headers; the output is reproducible and committed).
+generate-bpf:
+	$(GO) generate ./internal/ebpf/...
 
 # ocb writes main.go and components.go from builder-config.yaml. It also
 # writes a go.mod for a module of its own; this repository is one module, so

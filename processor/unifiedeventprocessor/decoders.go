@@ -3,10 +3,12 @@ package unifiedeventprocessor
 import (
 	"fmt"
 
+	"go.opentelemetry.io/collector/pdata/plog"
+
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
-	"go.opentelemetry.io/collector/pdata/plog"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/ebpfdecoder"
 )
 
 // defaultRegistry is where every source's decoder joins the processor: each
@@ -18,6 +20,9 @@ func defaultRegistry() (*decode.Registry, error) {
 		if err := r.Register(string(src), rawrecord.KindLoss, decode.Func(decodeLoss)); err != nil {
 			return nil, err
 		}
+	}
+	if err := ebpfdecoder.Register(r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -1,0 +1,198 @@
+package ebpfreceiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/yairfalse/tapio/internal/ebpf"
+	"github.com/yairfalse/tapio/internal/ebpf/wire"
+	"github.com/yairfalse/tapio/internal/rawrecord"
+	"github.com/yairfalse/tapio/receiver/ebpfreceiver/internal/metadata"
+)
+
+// kindUnknown labels samples whose header cannot be read; they are still
+// emitted, so the decoder reports them and nothing vanishes here.
+const kindUnknown = "unknown"
+
+type ebpfReceiver struct {
+	set       receiver.Settings
+	cfg       *Config
+	next      consumer.Logs
+	telemetry *metadata.TelemetryBuilder
+
+	probe   *ebpf.Probe
+	clock   *ebpf.BootTimeOffset
+	emitter *rawrecord.Emitter
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	// kindAttrs are the per-kind metric attribute sets, built once so the
+	// read loop does not allocate them per event.
+	kindAttrs [wire.TypeMax + 1]metric.MeasurementOption
+}
+
+func newEBPFReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*ebpfReceiver, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("create telemetry: %w", err)
+	}
+	r := &ebpfReceiver{
+		set:       set,
+		cfg:       cfg,
+		next:      next,
+		telemetry: tb,
+	}
+	for t := range r.kindAttrs {
+		r.kindAttrs[t] = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", kindOf(wire.Type(t)))))
+	}
+	return r, nil
+}
+
+func kindOf(t wire.Type) string {
+	if k := wire.Kind(t); k != "" {
+		return k
+	}
+	return kindUnknown
+}
+
+// Start loads and attaches the BPF program and starts reading. Hooks the
+// kernel refuses are disabled with a warning; Start fails only when none
+// can run, with the reason in one sentence.
+func (r *ebpfReceiver) Start(_ context.Context, _ component.Host) error {
+	identity, err := rawrecord.DetectIdentity(r.cfg.NodeName)
+	if err != nil {
+		return err
+	}
+	probe, err := ebpf.Open(r.cfg.probeConfig())
+	if err != nil {
+		return fmt.Errorf("tapio_ebpf: %w", err)
+	}
+	r.probe = probe
+	r.clock = ebpf.NewBootTimeOffset()
+	r.emitter = rawrecord.NewEmitter(rawrecord.SourceEBPF, strconv.Itoa(wire.Version), identity,
+		metadata.ScopeName, r.set.BuildInfo.Version)
+
+	for _, h := range probe.Hooks() {
+		if h.Attached {
+			r.set.Logger.Debug("kernel hook attached", zap.String("hook", h.Name))
+			continue
+		}
+		if h.Err != nil {
+			r.set.Logger.Warn("kernel hook disabled; its events will be missing", zap.String("hook", h.Name), zap.Error(h.Err))
+			r.telemetry.TapioEbpfHooksDisabled.Add(context.Background(), 1,
+				metric.WithAttributes(attribute.String("hook", h.Name)))
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.wg.Add(2)
+	go func() {
+		defer r.wg.Done()
+		r.readLoop(ctx)
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.lossLoop(ctx)
+	}()
+	return nil
+}
+
+// Shutdown detaches every hook and stops both loops. It is safe before
+// Start and twice.
+func (r *ebpfReceiver) Shutdown(context.Context) error {
+	if r.cancel != nil {
+		r.cancel()
+	}
+	var err error
+	if r.probe != nil {
+		// Closing the probe closes the ring buffer reader, which unblocks
+		// the read loop; the loops may still use the probe until then.
+		err = r.probe.Close()
+	}
+	r.wg.Wait()
+	r.probe, r.cancel = nil, nil
+	return err
+}
+
+// readLoop moves samples from the ring buffer into raw records. A batch is
+// handed on when it is full, or max_batch_delay after its first record:
+// under load records travel in large batches, and when it is quiet one
+// record waits at most the delay.
+func (r *ebpfReceiver) readLoop(ctx context.Context) {
+	reader := r.probe.Reader()
+	var rec ebpf.Record
+	var counts [wire.TypeMax + 1]int64
+	batch := r.emitter.NewBatch()
+
+	flush := func() {
+		reader.SetDeadline(time.Time{})
+		if batch.Len() == 0 {
+			return
+		}
+		for t, n := range counts {
+			if n > 0 {
+				r.telemetry.TapioEbpfEventsRead.Add(ctx, n, r.kindAttrs[t])
+				counts[t] = 0
+			}
+		}
+		used, _ := r.probe.RingFill()
+		r.telemetry.TapioEbpfRingBufferFill.Record(ctx, int64(used))
+		// Not ctx: records already read at shutdown are still delivered.
+		if err := r.next.ConsumeLogs(context.Background(), batch.Logs()); err != nil {
+			r.set.Logger.Error("next consumer refused eBPF records", zap.Int("records", batch.Len()), zap.Error(err))
+		}
+		batch = r.emitter.NewBatch()
+	}
+
+	for {
+		err := reader.ReadInto(&rec)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			flush()
+			continue
+		case errors.Is(err, os.ErrClosed), errors.Is(err, ebpf.ErrClosed):
+			flush()
+			return
+		case err != nil:
+			r.set.Logger.Error("ring buffer read failed", zap.Error(err))
+			if ctx.Err() != nil {
+				flush()
+				return
+			}
+			continue
+		}
+		t := r.appendSample(batch, rec.RawSample)
+		counts[t]++
+		switch {
+		case batch.Len() >= r.cfg.MaxBatchSize:
+			flush()
+		case batch.Len() == 1:
+			reader.SetDeadline(time.Now().Add(r.cfg.MaxBatchDelay))
+		}
+	}
+}
+
+// appendSample adds one ring-buffer sample as a raw record and returns its
+// type (TypeMax for one whose header cannot be read).
+func (r *ebpfReceiver) appendSample(batch *rawrecord.Batch, sample []byte) wire.Type {
+	hdr, err := wire.ParseHeader(sample)
+	if err != nil || wire.Kind(hdr.Type) == "" {
+		r.telemetry.TapioEbpfEventsMalformed.Add(context.Background(), 1)
+		batch.Append(kindUnknown, sample, time.Time{})
+		return wire.TypeMax
+	}
+	batch.Append(wire.Kind(hdr.Type), sample, r.clock.ToWallClock(hdr.TsNs))
+	return hdr.Type
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
+	"github.com/yairfalse/tapio/internal/testkit"
 )
 
 // drain reads until the ring has been empty for a short deadline and
@@ -138,9 +139,7 @@ func TestDisabledTypesAreNotAttached(t *testing.T) {
 }
 
 func TestDNSHookOnBogusCgroupOnly(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test loads BPF programs into the running kernel")
-	}
+	testkit.RequireRoot(t)
 	cfg := configFor(wire.TypeDNS)
 	cfg.CgroupPath = "/nonexistent/tapio-cgroup"
 	_, err := Open(cfg)

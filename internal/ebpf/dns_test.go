@@ -47,7 +47,7 @@ func listenDNS(t *testing.T) *net.UDPConn {
 		}
 		t.Logf("bind %s:53: %v", ip, err)
 	}
-	t.Skip("no loopback address has UDP port 53 free")
+	t.Fatal("no loopback address has UDP port 53 free: stop the local resolver bound there or run the tests in a network namespace")
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
+	"github.com/yairfalse/tapio/internal/testkit"
 )
 
 // TestMain doubles as the OOM test's child: re-executed with
@@ -23,13 +24,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// openProbe opens a probe for a kernel test, or skips when the process or
-// kernel cannot run BPF: that is the documented case for a non-root run.
+// openProbe opens a probe for a kernel test. Without root it fails (see
+// testkit); on a kernel that cannot run tp_btf programs at all it skips,
+// the one documented case.
 func openProbe(t testing.TB, cfg Config) *Probe {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test loads BPF programs into the running kernel")
-	}
+	testkit.RequireRoot(t)
 	if err := CheckSupport(); err != nil {
 		t.Skipf("this kernel cannot run tp_btf programs: %v", err)
 	}

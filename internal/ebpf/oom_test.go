@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -44,16 +45,23 @@ func oomHelper(dir string) int {
 	return len(hold) % 3
 }
 
-// makeMemcg creates a v1 memory cgroup with a 16 MiB limit (memory and
-// swap) and removes it when the test ends.
+// makeMemcg creates a memory cgroup with a 16 MiB limit (memory and swap)
+// and removes it when the test ends: under the v1 memory controller where
+// the host has one (hybrid hosts, like CI), else in the v2 hierarchy.
 func makeMemcg(t *testing.T) string {
 	t.Helper()
+	v1 := true
+	root := memoryV1Root
 	if _, err := os.Stat(filepath.Join(memoryV1Root, "memory.limit_in_bytes")); err != nil {
-		t.Skipf("no cgroup v1 memory controller at %s: %v", memoryV1Root, err)
+		v1, root = false, resolveCgroupPath("")
+		controllers, err := os.ReadFile(filepath.Join(root, "cgroup.subtree_control"))
+		if err != nil || !strings.Contains(string(controllers), "memory") {
+			t.Fatalf("no memory cgroup controller: not at %s (v1), nor enabled in %s/cgroup.subtree_control (v2)", memoryV1Root, root)
+		}
 	}
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
-	dir := filepath.Join(memoryV1Root, "tapio-test-"+hex.EncodeToString(suffix))
+	dir := filepath.Join(root, "tapio-test-"+hex.EncodeToString(suffix))
 	require.NoError(t, os.Mkdir(dir, 0o755))
 	t.Cleanup(func() {
 		// The killed child leaves the cgroup a moment after Wait returns.
@@ -64,6 +72,13 @@ func makeMemcg(t *testing.T) string {
 	})
 	write := func(name, v string) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(v), 0))
+	}
+	if !v1 {
+		write("memory.max", oomLimit)
+		if _, err := os.Stat(filepath.Join(dir, "memory.swap.max")); err == nil {
+			write("memory.swap.max", "0")
+		}
+		return dir
 	}
 	write("memory.limit_in_bytes", oomLimit)
 	if _, err := os.Stat(filepath.Join(dir, "memory.memsw.limit_in_bytes")); err == nil {

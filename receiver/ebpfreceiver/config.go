@@ -31,6 +31,17 @@ type Config struct {
 	// stalls before the kernel starts counting losses. Default 4 MiB.
 	RingBufferSize int `mapstructure:"ring_buffer_size"`
 
+	// WakeupBytes lets the kernel wake the reader only once this much data
+	// waits in the ring buffer, instead of for every event: waking costs
+	// the kernel several microseconds per event. Events below the threshold
+	// are picked up within ReadInterval. 0 wakes for every event. Default
+	// 64 KiB; at most half the ring.
+	WakeupBytes int `mapstructure:"wakeup_bytes"`
+
+	// ReadInterval bounds how long an event can sit in the ring buffer
+	// below WakeupBytes before it is read. Default 4ms.
+	ReadInterval time.Duration `mapstructure:"read_interval"`
+
 	// ArgvBytes is how many bytes of each exec'd command line to capture,
 	// 0 to 512. Default 256.
 	ArgvBytes int `mapstructure:"argv_bytes"`
@@ -62,7 +73,8 @@ type Config struct {
 	MaxBatchSize int `mapstructure:"max_batch_size"`
 
 	// MaxBatchDelay caps how long a record waits for its batch to fill;
-	// a batch is also sent as soon as the ring buffer is empty. Default 5ms.
+	// the worst wait from the kernel to the next consumer is ReadInterval
+	// plus this. Default 2ms.
 	MaxBatchDelay time.Duration `mapstructure:"max_batch_delay"`
 
 	// prevent unkeyed literal initialization
@@ -95,6 +107,8 @@ var probeKeys = []struct {
 	{ebpf.ErrRate, "rate_limit.events_per_second"},
 	{ebpf.ErrBurst, "rate_limit.burst"},
 	{ebpf.ErrCgroupPath, "cgroup_v2_path"},
+	{ebpf.ErrWakeup, "wakeup_bytes"},
+	{ebpf.ErrFlush, "read_interval"},
 }
 
 // Validate checks the configuration. Every error names the key.
@@ -161,5 +175,7 @@ func (c *Config) probeConfig() ebpf.Config {
 		RatePerSec:     c.RateLimit.EventsPerSecond,
 		Burst:          c.RateLimit.Burst,
 		CgroupPath:     c.CgroupV2Path,
+		WakeupBytes:    c.WakeupBytes,
+		FlushInterval:  c.ReadInterval,
 	}
 }

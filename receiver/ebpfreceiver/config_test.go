@@ -40,6 +40,8 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, &Config{
 		Events:             []string{"process.exec", "process.exit", "oom.kill", "dns"},
 		RingBufferSize:     1 << 20,
+		WakeupBytes:        8192,
+		ReadInterval:       10 * time.Millisecond,
 		ArgvBytes:          512,
 		ContainersOnly:     true,
 		RateLimit:          RateLimitConfig{EventsPerSecond: 200, Burst: 400},

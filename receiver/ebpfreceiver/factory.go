@@ -29,11 +29,13 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		Events:             slices.Clone(allKinds),
 		RingBufferSize:     probe.RingSize,
+		WakeupBytes:        probe.WakeupBytes,
+		ReadInterval:       4 * time.Millisecond,
 		ArgvBytes:          probe.ArgvBytes,
 		RateLimit:          RateLimitConfig{EventsPerSecond: probe.RatePerSec, Burst: probe.Burst},
 		LossReportInterval: 5 * time.Second,
 		MaxBatchSize:       512,
-		MaxBatchDelay:      5 * time.Millisecond,
+		MaxBatchDelay:      2 * time.Millisecond,
 	}
 }
 

@@ -98,4 +98,3 @@ func typeOfKind(kind string) wire.Type {
 	}
 	return wire.TypeMax
 }
-

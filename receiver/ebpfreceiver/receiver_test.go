@@ -3,7 +3,6 @@ package ebpfreceiver
 import (
 	"context"
 	"encoding/binary"
-	"os"
 	"os/exec"
 	"sync"
 	"testing"
@@ -19,17 +18,9 @@ import (
 
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 	"github.com/yairfalse/tapio/internal/rawrecord"
+	"github.com/yairfalse/tapio/internal/testkit"
 	"github.com/yairfalse/tapio/receiver/ebpfreceiver/internal/metadata"
 )
-
-// requireRoot skips where the kernel cannot be used: loading BPF needs
-// root (CAP_BPF and CAP_PERFMON). CI runs these tests as root.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to load BPF programs into the kernel (CI runs as root)")
-	}
-}
 
 // rawRecords flattens everything the sink received.
 func rawRecords(sink *consumertest.LogsSink) []plog.LogRecord {
@@ -52,7 +43,7 @@ func rawRecords(sink *consumertest.LogsSink) []plog.LogRecord {
 // kernel's samples untouched, with the contract's attributes and a wall
 // clock timestamp.
 func TestReceiverEmitsExecAndExitOfAChild(t *testing.T) {
-	requireRoot(t)
+	testkit.RequireRoot(t)
 	sink := new(consumertest.LogsSink)
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = []string{"process.exec", "process.exit"}
@@ -115,12 +106,13 @@ func (b *blockingSink) unblock() { b.once.Do(func() { close(b.release) }) }
 // all fit: the kernel counts what it dropped, and the receiver says so in
 // the stream and in its metrics once the pipeline moves again.
 func TestLossIsReportedInStreamAndAsMetric(t *testing.T) {
-	requireRoot(t)
+	testkit.RequireRoot(t)
 	sink := &blockingSink{release: make(chan struct{})}
 	defer sink.unblock()
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = []string{"process.exec"}
 	cfg.RingBufferSize = 4096
+	cfg.WakeupBytes = 0 // no batching of wakeups in a one-page ring
 	cfg.LossReportInterval = 100 * time.Millisecond
 	tel := startReceiver(t, cfg, sink)
 

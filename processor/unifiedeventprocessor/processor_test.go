@@ -19,6 +19,7 @@ import (
 
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/rawrecord"
+	"github.com/yairfalse/tapio/internal/testkit"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/metadata"
 )
@@ -73,27 +74,13 @@ func rawBatch(kinds ...string) plog.Logs {
 	return b.Logs()
 }
 
-func records(ld plog.Logs) []plog.LogRecord {
-	var out []plog.LogRecord
-	for i := 0; i < ld.ResourceLogs().Len(); i++ {
-		sls := ld.ResourceLogs().At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				out = append(out, lrs.At(k))
-			}
-		}
-	}
-	return out
-}
-
 func TestDecodesKnownRecordIntoUnifiedEvent(t *testing.T) {
 	in := rawBatch("ok")
 	traceID := pcommon.TraceID{1, 2, 3}
-	records(in)[0].SetTraceID(traceID)
+	testkit.LogRecords(in)[0].SetTraceID(traceID)
 
 	out, tel := run(t, &Config{}, in)
-	lr := records(out)[0]
+	lr := testkit.LogRecords(out)[0]
 
 	ev, err := unifiedevent.FromLogRecord(lr)
 	require.NoError(t, err)
@@ -117,7 +104,7 @@ func TestDecodesKnownRecordIntoUnifiedEvent(t *testing.T) {
 
 func TestKeepRawKeepsThePayload(t *testing.T) {
 	out, _ := run(t, &Config{KeepRaw: true}, rawBatch("ok"))
-	ev, err := unifiedevent.FromLogRecord(records(out)[0])
+	ev, err := unifiedevent.FromLogRecord(testkit.LogRecords(out)[0])
 	require.NoError(t, err)
 	assert.Equal(t, []byte("/usr/bin/ok"), ev.Raw)
 }
@@ -128,7 +115,7 @@ func TestKeepRawKeepsThePayload(t *testing.T) {
 func TestUndecodableRecordsPassOnMarkedAndCounted(t *testing.T) {
 	kinds := []string{"ok", "unknown", "broken", "old", "panics", "nothing", "ok"}
 	out, tel := run(t, &Config{}, rawBatch(kinds...))
-	got := records(out)
+	got := testkit.LogRecords(out)
 	require.Len(t, got, len(kinds))
 
 	wantErr := map[string]string{
@@ -162,9 +149,9 @@ func TestUndecodableRecordsPassOnMarkedAndCounted(t *testing.T) {
 
 func TestNonRawBodiesAreRefusedNotMisread(t *testing.T) {
 	in := rawBatch("ok")
-	records(in)[0].Body().SetEmptyMap().PutStr("not", "a payload")
+	testkit.LogRecords(in)[0].Body().SetEmptyMap().PutStr("not", "a payload")
 	out, tel := run(t, &Config{}, in)
-	msg, ok := records(out)[0].Attributes().Get(unifiedevent.AttrDecodeError)
+	msg, ok := testkit.LogRecords(out)[0].Attributes().Get(unifiedevent.AttrDecodeError)
 	require.True(t, ok)
 	assert.Equal(t, "body is Map, want the raw payload as bytes", msg.Str())
 	assertCount(t, tel, "otelcol.tapio_unified.records.undecoded", map[string]string{"source": "test", "kind": "ok", "reason": "invalid_payload"}, 1)
@@ -172,9 +159,9 @@ func TestNonRawBodiesAreRefusedNotMisread(t *testing.T) {
 
 func TestTextBodyIsDecodedLikeBytes(t *testing.T) {
 	in := rawBatch("ok")
-	records(in)[0].Body().SetStr("/usr/bin/ok")
+	testkit.LogRecords(in)[0].Body().SetStr("/usr/bin/ok")
 	out, _ := run(t, &Config{}, in)
-	ev, err := unifiedevent.FromLogRecord(records(out)[0])
+	ev, err := unifiedevent.FromLogRecord(testkit.LogRecords(out)[0])
 	require.NoError(t, err)
 	assert.Equal(t, "/usr/bin/ok", ev.Process.ExecutablePath)
 }
@@ -198,7 +185,7 @@ func TestOtherRecordsPassUntouched(t *testing.T) {
 	app.CopyTo(wantApp)
 
 	out, tel := run(t, &Config{}, in)
-	got := records(out)
+	got := testkit.LogRecords(out)
 	assert.Equal(t, wantApp.Body().AsRaw(), got[0].Body().AsRaw())
 	assert.Equal(t, wantApp.Attributes().AsRaw(), got[0].Attributes().AsRaw())
 	assert.Equal(t, wantDecoded.Body().AsRaw(), got[1].Body().AsRaw())
@@ -213,9 +200,9 @@ func TestOtherRecordsPassUntouched(t *testing.T) {
 // down the line, must not keep the old error.
 func TestSuccessfulDecodeClearsAnEarlierError(t *testing.T) {
 	in := rawBatch("ok")
-	records(in)[0].Attributes().PutStr(unifiedevent.AttrDecodeError, "no decoder at the agent")
+	testkit.LogRecords(in)[0].Attributes().PutStr(unifiedevent.AttrDecodeError, "no decoder at the agent")
 	out, _ := run(t, &Config{}, in)
-	_, failed := records(out)[0].Attributes().Get(unifiedevent.AttrDecodeError)
+	_, failed := testkit.LogRecords(out)[0].Attributes().Get(unifiedevent.AttrDecodeError)
 	assert.False(t, failed)
 }
 

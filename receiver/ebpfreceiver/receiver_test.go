@@ -22,23 +22,6 @@ import (
 	"github.com/yairfalse/tapio/receiver/ebpfreceiver/internal/metadata"
 )
 
-// rawRecords flattens everything the sink received.
-func rawRecords(sink *consumertest.LogsSink) []plog.LogRecord {
-	var out []plog.LogRecord
-	for _, ld := range sink.AllLogs() {
-		for i := 0; i < ld.ResourceLogs().Len(); i++ {
-			sls := ld.ResourceLogs().At(i).ScopeLogs()
-			for j := 0; j < sls.Len(); j++ {
-				lrs := sls.At(j).LogRecords()
-				for k := 0; k < lrs.Len(); k++ {
-					out = append(out, lrs.At(k))
-				}
-			}
-		}
-	}
-	return out
-}
-
 // A child that execs and exits 3 shows up as two raw records carrying the
 // kernel's samples untouched, with the contract's attributes and a wall
 // clock timestamp.
@@ -56,7 +39,7 @@ func TestReceiverEmitsExecAndExitOfAChild(t *testing.T) {
 
 	var execRec, exitRec plog.LogRecord
 	require.Eventually(t, func() bool {
-		for _, lr := range rawRecords(sink) {
+		for _, lr := range testkit.LogRecords(sink.AllLogs()...) {
 			body := lr.Body().Bytes().AsRaw()
 			hdr, err := wire.ParseHeader(body)
 			if err != nil || hdr.PID != pid {
@@ -124,7 +107,7 @@ func TestLossIsReportedInStreamAndAsMetric(t *testing.T) {
 	var lost uint64
 	require.Eventually(t, func() bool {
 		lost = 0
-		for _, lr := range rawRecords(&sink.LogsSink) {
+		for _, lr := range testkit.LogRecords(sink.AllLogs()...) {
 			if lr.Attributes().AsRaw()[rawrecord.AttrKind] != rawrecord.KindLoss {
 				continue
 			}

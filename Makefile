@@ -15,10 +15,10 @@ CONFIG    ?= $(DIST_DIR)/config.yaml
 SHIPPED_CONFIGS := $(wildcard $(DIST_DIR)/*.yaml)
 # The same flags ocb uses, so a plain `go build` reuses ocb's cache.
 BUILD_FLAGS := -trimpath -ldflags='-s -w'
-TEST_FLAGS  ?= -race -count=1
+TEST_FLAGS  ?= -race -count=1 -timeout 30m
 FUZZTIME    ?= 20s
 
-.PHONY: all build run test bench fuzz generate generate-dist generate-bpf check-generated lint validate tidy clean
+.PHONY: all build run k8s-assets test bench fuzz generate generate-dist generate-bpf check-generated lint validate tidy clean
 
 all: build
 
@@ -43,8 +43,12 @@ run: build
 	@echo
 	./$(BIN) --config $(CONFIG)
 
+## k8s-assets: build kube-apiserver, etcd and kwok for the tests, once, into a cache outside the tree
+k8s-assets:
+	$(GO) run ./internal/k8stest/cmd/k8sassets
+
 ## test: every test in the repository
-test:
+test: k8s-assets
 	$(GO) test $(TEST_FLAGS) ./...
 
 ## bench: every benchmark; results go into BENCHMARKS.md by hand, with the machine

@@ -8,7 +8,10 @@ import (
 	filestorage "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	k8sattributesprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/k8sattributesprocessor"
 	unifiedeventprocessor "github.com/yairfalse/tapio/processor/unifiedeventprocessor"
+	cnireceiver "github.com/yairfalse/tapio/receiver/cnireceiver"
 	ebpfreceiver "github.com/yairfalse/tapio/receiver/ebpfreceiver"
+	k8swatchreceiver "github.com/yairfalse/tapio/receiver/k8swatchreceiver"
+	systemdreceiver "github.com/yairfalse/tapio/receiver/systemdreceiver"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/exporter"
@@ -60,13 +63,19 @@ func components() (otelcol.Factories, error) {
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		otlpreceiver.NewFactory(),
 		ebpfreceiver.NewFactory(),
+		cnireceiver.NewFactory(),
+		systemdreceiver.NewFactory(),
+		k8swatchreceiver.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
-		otlpreceiver.NewFactory().Type(): "go.opentelemetry.io/collector/receiver/otlpreceiver v0.165.0",
-		ebpfreceiver.NewFactory().Type(): "github.com/yairfalse/tapio v0.0.0",
+		otlpreceiver.NewFactory().Type():     "go.opentelemetry.io/collector/receiver/otlpreceiver v0.165.0",
+		ebpfreceiver.NewFactory().Type():     "github.com/yairfalse/tapio v0.0.0",
+		cnireceiver.NewFactory().Type():      "github.com/yairfalse/tapio v0.0.0",
+		systemdreceiver.NewFactory().Type():  "github.com/yairfalse/tapio v0.0.0",
+		k8swatchreceiver.NewFactory().Type(): "github.com/yairfalse/tapio v0.0.0",
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](

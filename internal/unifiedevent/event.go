@@ -69,6 +69,9 @@ type Event struct {
 	Container *Container
 	// K8s is the subject of the event: the pod (or workload) it is about.
 	K8s *K8s
+	// K8sObject is the Kubernetes object a k8s-sourced event was decoded
+	// from, with the status fields that explain failures.
+	K8sObject *K8sObject
 	// Peer is the Kubernetes object on the far side of a connection, when
 	// the peer address belongs to the cluster.
 	Peer    *K8s

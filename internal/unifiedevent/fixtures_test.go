@@ -70,6 +70,27 @@ func peerPart() *K8s {
 	}
 }
 
+func k8sObjectPart() *K8sObject {
+	return &K8sObject{
+		Kind: "Pod", Namespace: "shop", Name: "cart-7d9f8c6b5-x2x9q",
+		UID: "8d1e1f4c-7a52-4a89-9d1c-3c3c8c6b5a10", ResourceVersion: "48213",
+		Change: "MODIFIED", OwnerKind: "ReplicaSet", OwnerName: "cart-7d9f8c6b5",
+		Phase: "Running",
+		Conditions: []K8sCondition{
+			{Type: "Ready", Status: "False", Reason: "ContainersNotReady", Message: "containers with unready status: [cart]"},
+		},
+		Containers: []K8sContainer{{
+			Name: "cart", State: "waiting", Reason: "CrashLoopBackOff", ExitCode: ptr(int64(0)),
+			Restarts: 4, LastReason: "OOMKilled", LastExitCode: ptr(int64(137)),
+		}},
+		Event: &K8sEvent{
+			Type: "Warning", Message: "Back-off restarting failed container cart", Count: 7,
+			InvolvedKind: "Pod", InvolvedNamespace: "shop", InvolvedName: "cart-7d9f8c6b5-x2x9q",
+			InvolvedUID: "8d1e1f4c-7a52-4a89-9d1c-3c3c8c6b5a10", Reporter: "kubelet", Host: "node-a",
+		},
+	}
+}
+
 func networkPart() *Network {
 	return &Network{
 		Transport: "tcp", Type: "ipv4",
@@ -121,7 +142,10 @@ func partEvents() map[string]*Event {
 		"container": with(envelope(NameProcessExec, SourceEBPF, "process.exec"), func(e *Event) {
 			e.Container = containerPart()
 		}),
-		"k8s":     with(envelope(NameK8sEvent, SourceK8s, "k8s.watch"), func(e *Event) { e.K8s = k8sPart() }),
+		"k8s": with(envelope(NameK8sEvent, SourceK8s, "k8s.watch"), func(e *Event) { e.K8s = k8sPart() }),
+		"k8s_object": with(envelope(NameK8sObject, SourceK8s, "k8s.watch"), func(e *Event) {
+			e.K8sObject = k8sObjectPart()
+		}),
 		"peer":    with(envelope(NameTCPConnect, SourceEBPF, "tcp.state"), func(e *Event) { e.Peer = peerPart() }),
 		"network": with(envelope(NameDNSResponse, SourceEBPF, "dns"), func(e *Event) { e.Network = networkPart() }),
 		"kernel":  with(envelope(NameOOMKill, SourceEBPF, "oom.kill"), func(e *Event) { e.Kernel = kernelPart() }),
@@ -143,6 +167,7 @@ func fullEvent() *Event {
 	e.Container = containerPart()
 	e.K8s = k8sPart()
 	e.Peer = peerPart()
+	e.K8sObject = k8sObjectPart()
 	e.Network = networkPart()
 	e.Kernel = kernelPart()
 	e.Systemd = systemdPart()

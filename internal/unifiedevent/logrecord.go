@@ -60,6 +60,9 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 	if k := e.Peer; k != nil {
 		putPart(body, "peer", k.writeBody)
 	}
+	if o := e.K8sObject; o != nil {
+		putPart(body, "k8s_object", o.writeBody)
+	}
 	if n := e.Network; n != nil {
 		putPart(body, "network", n.writeBody)
 		n.writeAttrs(attrs)

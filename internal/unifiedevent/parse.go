@@ -78,6 +78,7 @@ func FromLogRecord(lr plog.LogRecord) (*Event, error) {
 	e.Container = readContainer(b.child("container"))
 	e.K8s = readK8s(b.child("k8s"))
 	e.Peer = readK8s(b.child("peer"))
+	e.K8sObject = readK8sObject(b.child("k8s_object"))
 	e.Network = readNetwork(b.child("network"))
 	e.Kernel = readKernel(b.child("kernel"))
 	e.Systemd = readSystemd(b.child("systemd"))

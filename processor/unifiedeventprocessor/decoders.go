@@ -8,7 +8,10 @@ import (
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/cnidecoder"
 	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/ebpfdecoder"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/k8sdecoder"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/systemddecoder"
 )
 
 // defaultRegistry is where every source's decoder joins the processor: each
@@ -22,6 +25,15 @@ func defaultRegistry() (*decode.Registry, error) {
 		}
 	}
 	if err := ebpfdecoder.Register(r); err != nil {
+		return nil, err
+	}
+	if err := k8sdecoder.Register(r); err != nil {
+		return nil, err
+	}
+	if err := cnidecoder.Register(r); err != nil {
+		return nil, err
+	}
+	if err := systemddecoder.Register(r); err != nil {
 		return nil, err
 	}
 	return r, nil

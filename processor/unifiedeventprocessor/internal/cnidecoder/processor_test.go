@@ -1,0 +1,58 @@
+package cnidecoder_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/yairfalse/tapio/internal/rawrecord"
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor"
+)
+
+// Through the real processor, as the CNI receiver feeds it: the entries
+// become events with the pod's semantic-convention attributes.
+func TestThroughTheProcessor(t *testing.T) {
+	emitter := rawrecord.NewEmitter(rawrecord.SourceCNI, "1", rawrecord.Identity{HostName: "h", NodeName: "n"}, "tapio/cnireceiver", "test")
+	b := emitter.NewBatch()
+	multus := entries(t, "multus")
+	b.Append("cni.line", multus[0], time.Time{}).Attributes().PutStr("log.file.path", "/var/log/multus.log")
+	b.Append("cni.line", []byte("   "), time.Time{}).Attributes().PutStr("log.file.path", "/var/log/multus.log")
+
+	factory := unifiedeventprocessor.NewFactory()
+	sink := new(consumertest.LogsSink)
+	p, err := factory.CreateLogs(t.Context(), processortest.NewNopSettings(factory.Type()), factory.CreateDefaultConfig(), sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(t.Context(), componenttest.NewNopHost()))
+	require.NoError(t, p.ConsumeLogs(t.Context(), b.Logs()))
+	require.NoError(t, p.Shutdown(t.Context()))
+
+	require.Len(t, sink.AllLogs(), 1)
+	records := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	require.Equal(t, 2, records.Len())
+
+	add := records.At(0)
+	attrs := add.Attributes().AsRaw()
+	assert.Equal(t, "tapio.cni.add", attrs["event.name"])
+	assert.Equal(t, "cart-7d9f-x2v4q", attrs["k8s.pod.name"])
+	assert.Equal(t, "shop", attrs["k8s.namespace.name"])
+	assert.Equal(t, "2f0c6e1a-8d3b-4a55-9c1e-7b6d5a4f3e21", attrs["k8s.pod.uid"])
+	assert.Equal(t, "/var/log/multus.log", attrs["log.file.path"], "the receiver's attributes stay")
+	ev, err := unifiedevent.FromLogRecord(add)
+	require.NoError(t, err)
+	assert.Equal(t, unifiedevent.NameCNIAdd, ev.Name)
+	assert.Equal(t, "cni.line", ev.RawKind)
+	assert.Equal(t, time.Date(2026, 11, 29, 8, 1, 2, 0, time.UTC), ev.Time)
+	assert.Equal(t, "multus", ev.CNI.Plugin)
+	assert.Equal(t, "/var/run/netns/cni-5e1c8b7a", ev.CNI.Netns)
+
+	blank := records.At(1)
+	msg, ok := blank.Attributes().Get(unifiedevent.AttrDecodeError)
+	require.True(t, ok, "a blank entry passes on marked, not dropped")
+	assert.Contains(t, msg.Str(), "empty cni log entry")
+}

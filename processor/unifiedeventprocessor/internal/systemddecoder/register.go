@@ -1,0 +1,106 @@
+package systemddecoder
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/yairfalse/tapio/internal/decode"
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// Raw kinds and the one payload layout version this package reads, as the
+// receiver writes them.
+const (
+	KindUnitState    = "unit.state"
+	KindJournalEntry = "journal.entry"
+	version          = "1"
+)
+
+// ErrMalformed means the payload is JSON of the wrong shape: a required
+// key missing, a value of the wrong type or out of range.
+var ErrMalformed = errors.New("malformed systemd payload")
+
+// parsers are reused across records: fastjson reads a payload in place,
+// several times faster than encoding/json, which keeps decoding well above
+// the rate a node's journal can produce.
+var parsers fastjson.ParserPool
+
+// Register adds the systemd decoders to r.
+func Register(r *decode.Registry) error {
+	for kind, fn := range map[string]func(*fastjson.Value) (*unifiedevent.Event, error){
+		KindUnitState:    decodeUnitState,
+		KindJournalEntry: decodeJournalEntry,
+	} {
+		if err := r.Register(unifiedevent.SourceSystemd, kind, decoder{kind: kind, fn: fn}); err != nil {
+			return fmt.Errorf("register systemd decoders: %w", err)
+		}
+	}
+	return nil
+}
+
+type decoder struct {
+	kind string
+	fn   func(*fastjson.Value) (*unifiedevent.Event, error)
+}
+
+// Decode checks the layout version, parses the JSON and maps it.
+func (d decoder) Decode(raw decode.Raw) (*unifiedevent.Event, error) {
+	if raw.Version != version {
+		return nil, fmt.Errorf("systemd %s: raw version %s, want %q: %w", d.kind, clip(raw.Version), version, decode.ErrUnsupportedVersion)
+	}
+	p := parsers.Get()
+	defer parsers.Put(p)
+	v, err := p.ParseBytes(raw.Body)
+	if err != nil {
+		return nil, fmt.Errorf("systemd %s: %w: %w", d.kind, ErrMalformed, err)
+	}
+	if v.Type() != fastjson.TypeObject {
+		return nil, fmt.Errorf("systemd %s: %w: payload is a JSON %s, want an object", d.kind, ErrMalformed, v.Type())
+	}
+	ev, err := d.fn(v)
+	if err != nil {
+		return nil, fmt.Errorf("systemd %s: %w", d.kind, err)
+	}
+	return ev, nil
+}
+
+// text makes a payload string valid UTF-8: journal messages are whatever a
+// process wrote, and OTLP strings must be UTF-8.
+func text(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+func clip(s string) string {
+	const limit = 16
+	if len(s) > limit {
+		return strconv.Quote(s[:limit]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// severity pairs a number with the text the other decoders use.
+type severity struct {
+	num  plog.SeverityNumber
+	text string
+}
+
+var (
+	sevDebug = severity{plog.SeverityNumberDebug, "DEBUG"}
+	sevInfo  = severity{plog.SeverityNumberInfo, "INFO"}
+	sevWarn  = severity{plog.SeverityNumberWarn, "WARN"}
+	sevError = severity{plog.SeverityNumberError, "ERROR"}
+	sevFatal = severity{plog.SeverityNumberFatal, "FATAL"}
+)
+
+func (s severity) set(ev *unifiedevent.Event) {
+	ev.Severity, ev.SeverityText = s.num, s.text
+}

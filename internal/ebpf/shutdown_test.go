@@ -64,11 +64,19 @@ func TestCloseLeavesNothing(t *testing.T) {
 		require.True(t, h.Attached, "%s: %v", h.Name, h.Err)
 		ours[h.Program] = true
 	}
+	// Our own programs by id, not by name: other test packages load the
+	// same programs into the same kernel at the same time.
 	ids := map[ebpf.ProgramID]bool{}
-	for id, name := range loadedPrograms(t) {
-		if ours[name] {
-			ids[id] = true
-		}
+	for _, prog := range p.progs {
+		info, err := prog.Info()
+		require.NoError(t, err)
+		id, ok := info.ID()
+		require.True(t, ok, "the kernel reports program ids")
+		ids[id] = true
+	}
+	loaded := loadedPrograms(t)
+	for id := range ids {
+		assert.True(t, ours[loaded[id]], "program %d (%q) belongs to a hook", id, loaded[id])
 	}
 	require.Len(t, ids, len(ours), "each hook's program is loaded once")
 

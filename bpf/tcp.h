@@ -154,7 +154,7 @@ static __always_inline struct tcp_event *tcp_reserve(__u32 type, const struct so
 		return NULL;
 	/* Ring memory is not zeroed and IPv4 fills only part of the addresses. */
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, type, now);
+	fill_header_current(&e->hdr, type, now);
 	e->sk_cgroup_id = skcg;
 	*cfgp = cfg;
 	return e;

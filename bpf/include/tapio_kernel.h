@@ -36,9 +36,10 @@ struct upid___tapio {
 	struct pid_namespace___tapio *ns;
 } TAPIO_CORE;
 
+/* numbers[] became a flexible array in 6.5; before it was numbers[1]. */
 struct pid___tapio {
 	unsigned int level;
-	struct upid___tapio numbers[1];
+	struct upid___tapio numbers[];
 } TAPIO_CORE;
 
 struct kernfs_node___tapio {
@@ -85,6 +86,20 @@ struct signal_struct___tapio {
 	short oom_score_adj;
 } TAPIO_CORE;
 
+struct user_namespace___tapio {
+	int level;
+} TAPIO_CORE;
+
+struct cred___tapio {
+	struct {
+		unsigned int val;
+	} uid;
+	struct {
+		unsigned int val;
+	} gid;
+	struct user_namespace___tapio *user_ns;
+} TAPIO_CORE;
+
 struct task_struct___tapio {
 	int pid;
 	int tgid;
@@ -96,6 +111,7 @@ struct task_struct___tapio {
 	struct mm_struct___tapio *mm;
 	struct css_set___tapio *cgroups;
 	struct signal_struct___tapio *signal;
+	const struct cred___tapio *cred;
 } TAPIO_CORE;
 
 struct linux_binprm___tapio {

@@ -3,8 +3,6 @@ package unifiedeventprocessor
 import (
 	"fmt"
 
-	"go.opentelemetry.io/collector/pdata/plog"
-
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -48,8 +46,8 @@ func decodeLoss(raw decode.Raw) (*unifiedevent.Event, error) {
 	}
 	return &unifiedevent.Event{
 		Name:         unifiedevent.NameLoss,
-		Severity:     plog.SeverityNumberWarn,
-		SeverityText: "WARN",
+		Severity:     decode.SeverityWarn.Number,
+		SeverityText: decode.SeverityWarn.Text,
 		Message:      fmt.Sprintf("%s lost %d %s records (%s) between %s and %s", raw.Source, l.Count, l.Kind, l.Reason, l.Since.Format("15:04:05.000"), l.Until.Format("15:04:05.000")),
 		Loss:         &unifiedevent.Loss{Count: int64(l.Count), Reason: l.Reason, Kind: l.Kind},
 	}, nil

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/net/dns/dnsmessage"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
@@ -74,11 +75,11 @@ func decodeDNS(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 		x.d.ResponseCode = rcodeName(h.RCode)
 		switch h.RCode {
 		case dnsmessage.RCodeNameError:
-			sevWarn.set(&x.ev)
+			decode.SeverityWarn.Set(&x.ev)
 		case dnsmessage.RCodeServerFailure, dnsmessage.RCodeRefused:
-			sevError.set(&x.ev)
+			decode.SeverityError.Set(&x.ev)
 		default:
-			sevInfo.set(&x.ev)
+			decode.SeverityInfo.Set(&x.ev)
 		}
 		m = append(m, "dns response "...)
 		m = append(m, x.d.ResponseCode...)
@@ -87,7 +88,7 @@ func decodeDNS(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 		}
 	} else {
 		x.ev.Name = unifiedevent.NameDNSQuery
-		sevInfo.set(&x.ev)
+		decode.SeverityInfo.Set(&x.ev)
 		m = append(m, "dns query "...)
 	}
 	if x.d.QuestionName != "" {

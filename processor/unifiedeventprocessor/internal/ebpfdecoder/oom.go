@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
@@ -56,7 +57,7 @@ func decodeOOMKill(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 	}
 	x.k = unifiedevent.Kernel{CgroupID: cgroup, Signal: sigKill, OOM: &x.oom}
 	x.ev = unifiedevent.Event{Name: unifiedevent.NameOOMKill, Process: &x.p, Kernel: &x.k}
-	sevError.set(&x.ev)
+	decode.SeverityError.Set(&x.ev)
 
 	// The header names the task that ran into the limit, which is often
 	// not the victim; it has no place in Process, so the message keeps it.

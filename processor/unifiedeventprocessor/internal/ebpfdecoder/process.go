@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
@@ -46,7 +47,7 @@ func decodeExec(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 	}
 	x.k = unifiedevent.Kernel{CgroupID: cgroup, PIDNamespace: int64(e.PIDNS), MountNamespace: int64(e.MntNS)}
 	x.ev = unifiedevent.Event{Name: unifiedevent.NameProcessExec, Process: &x.p, Kernel: &x.k}
-	sevInfo.set(&x.ev)
+	decode.SeverityInfo.Set(&x.ev)
 
 	var buf [msgSize]byte
 	m := append(buf[:0], "exec "...)
@@ -137,16 +138,16 @@ func decodeExit(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 		if e.ExitCode&0x80 != 0 {
 			m = append(m, ", core dumped"...)
 		}
-		signalSeverity(sig).set(&x.ev)
+		signalSeverity(sig).Set(&x.ev)
 	} else {
 		x.code = int64(e.Status())
 		x.p.ExitCode = &x.code
 		m = append(m, " exit status "...)
 		m = strconv.AppendInt(m, x.code, 10)
 		if x.code == 0 {
-			sevInfo.set(&x.ev)
+			decode.SeverityInfo.Set(&x.ev)
 		} else {
-			sevWarn.set(&x.ev)
+			decode.SeverityWarn.Set(&x.ev)
 		}
 	}
 	if x.k != (unifiedevent.Kernel{}) {
@@ -177,10 +178,10 @@ func signalName(sig uint32) string {
 // signalSeverity makes the kills that mean a crash or the OOM killer
 // errors; other signals (SIGTERM at a rollout, SIGINT, SIGPIPE) are how
 // processes are routinely stopped, so a warning.
-func signalSeverity(sig uint32) severity {
+func signalSeverity(sig uint32) decode.Severity {
 	switch sig {
 	case 9, 11, 6, 7: // SIGKILL, SIGSEGV, SIGABRT, SIGBUS
-		return sevError
+		return decode.SeverityError
 	}
-	return sevWarn
+	return decode.SeverityWarn
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"go.opentelemetry.io/collector/pdata/plog"
-
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -73,7 +71,7 @@ func Register(r *decode.Registry) error {
 // Decode checks the layout version, then parses and maps the sample.
 func (d *decoder) Decode(raw decode.Raw) (*unifiedevent.Event, error) {
 	if raw.Version != version {
-		return nil, fmt.Errorf("ebpf %s: raw version %s, want %q: %w", d.kind, clip(raw.Version), version, decode.ErrUnsupportedVersion)
+		return nil, fmt.Errorf("ebpf %s: raw version %s, want %q: %w", d.kind, decode.Clip(raw.Version, 16), version, decode.ErrUnsupportedVersion)
 	}
 	ev, err := d.decode(raw.Body, d.typ)
 	switch {
@@ -113,31 +111,6 @@ func text(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
-}
-
-func clip(s string) string {
-	const limit = 16
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "…"
-	}
-	return strconv.Quote(s)
-}
-
-// severity pairs a number with the text the other decoders use.
-type severity struct {
-	num  plog.SeverityNumber
-	text string
-}
-
-var (
-	sevDebug = severity{plog.SeverityNumberDebug, "DEBUG"}
-	sevInfo  = severity{plog.SeverityNumberInfo, "INFO"}
-	sevWarn  = severity{plog.SeverityNumberWarn, "WARN"}
-	sevError = severity{plog.SeverityNumberError, "ERROR"}
-)
-
-func (s severity) set(ev *unifiedevent.Event) {
-	ev.Severity, ev.SeverityText = s.num, s.text
 }
 
 // msgSize fits almost every message on the stack; longer ones (a long exec

@@ -7,6 +7,7 @@ import (
 
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
@@ -110,11 +111,11 @@ func decodeTCP(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 		m = x.stateChange(m, e, local, peer)
 	case wire.TypeTCPReset:
 		x.ev.Name = unifiedevent.NameTCPReset
-		sevWarn.set(&x.ev)
+		decode.SeverityWarn.Set(&x.ev)
 		m = resetMessage(m, e, local, peer, newState)
 	default:
 		x.ev.Name = unifiedevent.NameTCPRetransmit
-		sevWarn.set(&x.ev)
+		decode.SeverityWarn.Set(&x.ev)
 		m = append(m, "tcp retransmit "...)
 		m = appendFlow(m, local, e.SrcPort, peer, e.DstPort)
 		m = appendIn(m, newState)
@@ -138,7 +139,7 @@ func (x *tcpParts) stateChange(m []byte, e wire.TCPEvent, local, peer netip.Addr
 			x.p = unifiedevent.Process{PID: int64(e.PID), ExecutableName: text(e.Comm)}
 			x.ev.Process = &x.p
 		}
-		sevInfo.set(&x.ev)
+		decode.SeverityInfo.Set(&x.ev)
 		m = append(m, "tcp connect "...)
 		m = appendFlow(m, local, e.SrcPort, peer, e.DstPort)
 		if x.ev.Process != nil {
@@ -149,19 +150,19 @@ func (x *tcpParts) stateChange(m []byte, e wire.TCPEvent, local, peer netip.Addr
 	case e.OldState == wire.TCPSynSent && e.NewState == wire.TCPClose:
 		// A connect that never got established: refused, timed out or
 		// aborted. The one transition that is a failure on its own.
-		sevWarn.set(&x.ev)
+		decode.SeverityWarn.Set(&x.ev)
 		m = append(m, "tcp connect failed "...)
 	case e.NewState == wire.TCPEstablished || e.NewState == wire.TCPClose || e.NewState == wire.TCPListen:
 		// A connection up, a socket gone, a server listening: the
 		// transitions a reader of connection lifecycles looks for.
-		sevInfo.set(&x.ev)
+		decode.SeverityInfo.Set(&x.ev)
 		m = append(m, "tcp "...)
 	default:
 		// Handshake and teardown steps every healthy connection passes
 		// through (syn_received, fin_wait_*, close_wait, last_ack,
-		// time_wait, closing): kept, but below INFO so a severity filter
+		// time_wait, closing): kept, but below INFO so a decode.Severity filter
 		// can shed them first.
-		sevDebug.set(&x.ev)
+		decode.SeverityDebug.Set(&x.ev)
 		m = append(m, "tcp "...)
 	}
 	m = appendFlow(m, local, e.SrcPort, peer, e.DstPort)

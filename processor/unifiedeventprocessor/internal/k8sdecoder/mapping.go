@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
@@ -56,11 +57,11 @@ func mapEvent(ev *unifiedevent.Event, o *object) error {
 		subject.Services = []string{ref.Name}
 	}
 	ev.K8s = subject
-	sev := sevInfo
+	sev := decode.SeverityInfo
 	if o.Type == "Warning" {
-		sev = sevWarn
+		sev = decode.SeverityWarn
 	}
-	sev.set(ev)
+	sev.Set(ev)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s", firstOf(o.Type, "Event"), firstOf(o.Reason, "(no reason)"), objectName(ref.Kind, ref.Namespace, ref.Name))
 	if msg != "" {
@@ -82,9 +83,9 @@ func mapPod(ev *unifiedevent.Event, o *object, change string) error {
 		NodeName: o.Spec.NodeName,
 	}
 	subject.WorkloadKind, subject.WorkloadName = workload(o)
-	sev, worst := sevInfo, ""
-	found := func(s severity, reason, container string) {
-		if s.num > sev.num {
+	sev, worst := decode.SeverityInfo, ""
+	found := func(s decode.Severity, reason, container string) {
+		if s.Number > sev.Number {
 			sev, subject.Reason, subject.ContainerName = s, reason, container
 			worst = reason
 			if container != "" {
@@ -102,14 +103,14 @@ func mapPod(ev *unifiedevent.Event, o *object, change string) error {
 		case st.Terminated != nil:
 			c.State, c.Reason, c.ExitCode = "terminated", st.Terminated.Reason, &st.Terminated.ExitCode
 			if st.Terminated.Reason == "OOMKilled" {
-				found(sevError, "OOMKilled", cs.Name)
+				found(decode.SeverityError, "OOMKilled", cs.Name)
 			} else if st.Terminated.ExitCode != 0 {
-				found(sevWarn, firstOf(st.Terminated.Reason, "Error"), cs.Name)
+				found(decode.SeverityWarn, firstOf(st.Terminated.Reason, "Error"), cs.Name)
 			}
 		case st.Waiting != nil:
 			c.State, c.Reason = "waiting", st.Waiting.Reason
 			if failingWaits[st.Waiting.Reason] {
-				found(sevWarn, st.Waiting.Reason, cs.Name)
+				found(decode.SeverityWarn, st.Waiting.Reason, cs.Name)
 			}
 		case st.Running != nil:
 			c.State = "running"
@@ -117,18 +118,18 @@ func mapPod(ev *unifiedevent.Event, o *object, change string) error {
 		if last := cs.LastState.Terminated; last != nil {
 			c.LastReason, c.LastExitCode = last.Reason, &last.ExitCode
 			if last.Reason == "OOMKilled" {
-				found(sevWarn, "OOMKilled", cs.Name)
+				found(decode.SeverityWarn, "OOMKilled", cs.Name)
 			}
 		}
 		obj.Containers = append(obj.Containers, c)
 	}
 	if o.Status.Phase == "Failed" {
-		found(sevError, firstOf(o.Status.Reason, "Failed"), "")
+		found(decode.SeverityError, firstOf(o.Status.Reason, "Failed"), "")
 	} else if o.Status.Reason != "" {
-		found(sevWarn, o.Status.Reason, "")
+		found(decode.SeverityWarn, o.Status.Reason, "")
 	}
 	ev.K8s = subject
-	sev.set(ev)
+	sev.Set(ev)
 	msg := fmt.Sprintf("%s %s: %s", objectName("Pod", o.Metadata.Namespace, o.Metadata.Name), change, firstOf(o.Status.Phase, "phase unknown"))
 	if worst != "" {
 		msg += "; " + worst
@@ -145,7 +146,7 @@ func mapPod(ev *unifiedevent.Event, o *object, change string) error {
 func mapNode(ev *unifiedevent.Event, o *object, change string) {
 	ev.K8sObject.Conditions = conditions(o)
 	subject := &unifiedevent.K8s{NodeName: o.Metadata.Name}
-	sev := sevInfo
+	sev := decode.SeverityInfo
 	var bad []string
 	for _, c := range ev.K8sObject.Conditions {
 		// Ready is the one condition whose healthy value is True.
@@ -158,14 +159,14 @@ func mapNode(ev *unifiedevent.Event, o *object, change string) {
 		if healthy {
 			continue
 		}
-		sev = worse(sev, sevWarn)
+		sev = worse(sev, decode.SeverityWarn)
 		if subject.Reason == "" {
 			subject.Reason = firstOf(c.Reason, c.Type)
 		}
 		bad = append(bad, fmt.Sprintf("%s=%s", c.Type, c.Status))
 	}
 	ev.K8s = subject
-	sev.set(ev)
+	sev.Set(ev)
 	ev.Message = fmt.Sprintf("Node %s %s", o.Metadata.Name, change)
 	if len(bad) > 0 {
 		ev.Message += ": " + strings.Join(bad, ", ")
@@ -184,7 +185,7 @@ func mapOther(ev *unifiedevent.Event, o *object, change string) {
 		subject.Services = []string{o.Metadata.Name}
 	}
 	ev.K8s = subject
-	sevInfo.set(ev)
+	decode.SeverityInfo.Set(ev)
 	ev.Message = fmt.Sprintf("%s %s", objectName(o.Kind, o.Metadata.Namespace, o.Metadata.Name), change)
 }
 

@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -35,7 +32,7 @@ func Register(r *decode.Registry) error {
 // Decode maps one watch event.
 func Decode(raw decode.Raw) (*unifiedevent.Event, error) {
 	if raw.Version != Version {
-		return nil, fmt.Errorf("k8s %s: raw version %s, want %q: %w", Kind, clip(raw.Version), Version, decode.ErrUnsupportedVersion)
+		return nil, fmt.Errorf("k8s %s: raw version %s, want %q: %w", Kind, decode.Clip(raw.Version, 32), Version, decode.ErrUnsupportedVersion)
 	}
 	var we watchEvent
 	if err := json.Unmarshal(raw.Body, &we); err != nil {
@@ -44,7 +41,7 @@ func Decode(raw decode.Raw) (*unifiedevent.Event, error) {
 	switch we.Type {
 	case "ADDED", "MODIFIED", "DELETED":
 	default:
-		return nil, fmt.Errorf("k8s %s: %w: event type %s", Kind, ErrMalformed, clip(we.Type))
+		return nil, fmt.Errorf("k8s %s: %w: event type %s", Kind, ErrMalformed, decode.Clip(we.Type, 32))
 	}
 	o := we.Object
 	if o == nil || o.Kind == "" || o.Metadata.Name == "" {
@@ -98,36 +95,12 @@ func owner(o *object) (kind, name string) {
 	return "", ""
 }
 
-// severity pairs a number with the text the other decoders use.
-type severity struct {
-	num  plog.SeverityNumber
-	text string
-}
-
-var (
-	sevInfo  = severity{plog.SeverityNumberInfo, "INFO"}
-	sevWarn  = severity{plog.SeverityNumberWarn, "WARN"}
-	sevError = severity{plog.SeverityNumberError, "ERROR"}
-)
-
-func (s severity) set(ev *unifiedevent.Event) {
-	ev.Severity, ev.SeverityText = s.num, s.text
-}
-
 // worse keeps the more severe of two.
-func worse(a, b severity) severity {
-	if b.num > a.num {
+func worse(a, b decode.Severity) decode.Severity {
+	if b.Number > a.Number {
 		return b
 	}
 	return a
-}
-
-func clip(s string) string {
-	const limit = 32
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "…"
-	}
-	return strconv.Quote(s)
 }
 
 // nonNegative guards counts the schema refuses below zero; no API server

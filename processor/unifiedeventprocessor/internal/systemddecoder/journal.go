@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
@@ -66,10 +67,10 @@ func (e *entry) visit(key []byte, v *fastjson.Value) {
 // priorities map journal PRIORITY (syslog levels) to OTel severities as
 // contrib's syslog parsing does: emerg FATAL2, alert FATAL, crit ERROR2,
 // err ERROR, warning WARN, notice INFO2, info INFO, debug DEBUG.
-var priorities = [8]severity{
-	{plog.SeverityNumberFatal2, "FATAL"}, sevFatal,
-	{plog.SeverityNumberError2, "ERROR"}, sevError,
-	sevWarn, {plog.SeverityNumberInfo2, "INFO"}, sevInfo, sevDebug,
+var priorities = [8]decode.Severity{
+	{Number: plog.SeverityNumberFatal2, Text: "FATAL"}, decode.SeverityFatal,
+	{Number: plog.SeverityNumberError2, Text: "ERROR"}, decode.SeverityError,
+	decode.SeverityWarn, {Number: plog.SeverityNumberInfo2, Text: "INFO"}, decode.SeverityInfo, decode.SeverityDebug,
 }
 
 // decodeJournalEntry maps one journalctl JSON line. Fields that are absent
@@ -100,12 +101,12 @@ func decodeJournalEntry(v *fastjson.Value) (*unifiedevent.Event, error) {
 		sd.Unit, sd.InvocationID = field(e.systemdUnit), field(e.systemdInvocation)
 	}
 
-	sev := sevInfo
+	sev := decode.SeverityInfo
 	if p, ok := intField(e.priority); ok && p >= 0 && p <= 7 {
 		sd.Priority = &p
 		sev = priorities[p]
 	}
-	sev.set(ev)
+	sev.Set(ev)
 	if us, ok := intField(e.realtime); ok && us > 0 {
 		ev.Time = time.UnixMicro(us).UTC()
 	}

@@ -3,12 +3,10 @@ package systemddecoder
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -52,7 +50,7 @@ type decoder struct {
 // Decode checks the layout version, parses the JSON and maps it.
 func (d decoder) Decode(raw decode.Raw) (*unifiedevent.Event, error) {
 	if raw.Version != version {
-		return nil, fmt.Errorf("systemd %s: raw version %s, want %q: %w", d.kind, clip(raw.Version), version, decode.ErrUnsupportedVersion)
+		return nil, fmt.Errorf("systemd %s: raw version %s, want %q: %w", d.kind, decode.Clip(raw.Version, 16), version, decode.ErrUnsupportedVersion)
 	}
 	p := parsers.Get()
 	defer parsers.Put(p)
@@ -77,30 +75,4 @@ func text(b []byte) string {
 		return string(b)
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
-
-func clip(s string) string {
-	const limit = 16
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "…"
-	}
-	return strconv.Quote(s)
-}
-
-// severity pairs a number with the text the other decoders use.
-type severity struct {
-	num  plog.SeverityNumber
-	text string
-}
-
-var (
-	sevDebug = severity{plog.SeverityNumberDebug, "DEBUG"}
-	sevInfo  = severity{plog.SeverityNumberInfo, "INFO"}
-	sevWarn  = severity{plog.SeverityNumberWarn, "WARN"}
-	sevError = severity{plog.SeverityNumberError, "ERROR"}
-	sevFatal = severity{plog.SeverityNumberFatal, "FATAL"}
-)
-
-func (s severity) set(ev *unifiedevent.Event) {
-	ev.Severity, ev.SeverityText = s.num, s.text
 }

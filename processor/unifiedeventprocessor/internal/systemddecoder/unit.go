@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
@@ -123,7 +124,7 @@ func (s *unitState) event() *unifiedevent.Event {
 	m = append(m, s.unit...)
 	switch {
 	case s.active == "failed":
-		sevError.set(ev)
+		decode.SeverityError.Set(ev)
 		m = append(m, " failed ("...)
 		m = s.appendOutcome(m)
 		m = append(m, ')')
@@ -133,22 +134,22 @@ func (s *unitState) event() *unifiedevent.Event {
 			m = append(m, plural(s.restarts, " restart", " restarts")...)
 		}
 	case s.restartsChanged && s.restarts > 0:
-		sevWarn.set(ev)
+		decode.SeverityWarn.Set(ev)
 		m = append(m, " restarted, restart "...)
 		m = strconv.AppendInt(m, s.restarts, 10)
 		m = s.appendState(append(m, ": "...))
 	case s.sub == "auto-restart":
-		sevWarn.set(ev)
+		decode.SeverityWarn.Set(ev)
 		m = append(m, " stopped ("...)
 		m = s.appendOutcome(m)
 		m = append(m, "), restarting"...)
 	case s.oldActive != "" && s.oldActive != s.active:
-		sevInfo.set(ev)
+		decode.SeverityInfo.Set(ev)
 		m = append(m, ' ')
 		m = append(m, s.oldActive...)
 		m = s.appendState(append(m, " -> "...))
 	default:
-		sevInfo.set(ev)
+		decode.SeverityInfo.Set(ev)
 		m = s.appendState(append(m, " is "...))
 	}
 	ev.Message = text(m)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/systemdtest"
+	"github.com/yairfalse/tapio/internal/testkit"
 	"github.com/yairfalse/tapio/receiver/systemdreceiver/internal/metadatatest"
 	"github.com/yairfalse/tapio/receiver/systemdreceiver/internal/unitwatch"
 )
@@ -59,18 +60,9 @@ func run(t *testing.T, cfg *Config, sink *consumertest.LogsSink, host component.
 
 func records(sink *consumertest.LogsSink, kind string) []plog.LogRecord {
 	var out []plog.LogRecord
-	for _, ld := range sink.AllLogs() {
-		for i := 0; i < ld.ResourceLogs().Len(); i++ {
-			sls := ld.ResourceLogs().At(i).ScopeLogs()
-			for j := 0; j < sls.Len(); j++ {
-				lrs := sls.At(j).LogRecords()
-				for k := 0; k < lrs.Len(); k++ {
-					lr := lrs.At(k)
-					if v, _ := lr.Attributes().Get(rawrecord.AttrKind); v.Str() == kind {
-						out = append(out, lr)
-					}
-				}
-			}
+	for _, lr := range testkit.LogRecords(sink.AllLogs()...) {
+		if v, _ := lr.Attributes().Get(rawrecord.AttrKind); v.Str() == kind {
+			out = append(out, lr)
 		}
 	}
 	return out

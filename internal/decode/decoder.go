@@ -2,6 +2,7 @@ package decode
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -47,3 +48,13 @@ type Func func(raw Raw) (*unifiedevent.Event, error)
 
 // Decode calls f.
 func (f Func) Decode(raw Raw) (*unifiedevent.Event, error) { return f(raw) }
+
+// CheckVersion refuses a payload layout other than the one a decoder reads,
+// with an error that names the source, the kind and both versions and wraps
+// ErrUnsupportedVersion, so every decoder reports the mismatch alike.
+func CheckVersion(source, kind, got, want string) error {
+	if got == want {
+		return nil
+	}
+	return fmt.Errorf("%s %s: raw version %s, want %q: %w", source, kind, Clip(got, 16), want, ErrUnsupportedVersion)
+}

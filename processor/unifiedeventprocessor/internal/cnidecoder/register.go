@@ -3,7 +3,6 @@ package cnidecoder
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -40,8 +39,8 @@ func Register(r *decode.Registry) error {
 
 // Decode turns one CNI log entry into an event.
 func Decode(raw decode.Raw) (*unifiedevent.Event, error) {
-	if raw.Version != version {
-		return nil, fmt.Errorf("cni %s: raw version %s, want %q: %w", kind, clip(raw.Version), version, decode.ErrUnsupportedVersion)
+	if err := decode.CheckVersion(unifiedevent.SourceCNI, kind, raw.Version, version); err != nil {
+		return nil, err
 	}
 	// One copy of the body: every string below is a substring of it.
 	body := strings.TrimLeft(string(raw.Body), " \t\r\n")
@@ -124,12 +123,4 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
-}
-
-func clip(s string) string {
-	const limit = 16
-	if len(s) > limit {
-		return strconv.Quote(s[:limit]) + "…"
-	}
-	return strconv.Quote(s)
 }

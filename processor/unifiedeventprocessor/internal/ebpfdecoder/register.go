@@ -70,8 +70,8 @@ func Register(r *decode.Registry) error {
 
 // Decode checks the layout version, then parses and maps the sample.
 func (d *decoder) Decode(raw decode.Raw) (*unifiedevent.Event, error) {
-	if raw.Version != version {
-		return nil, fmt.Errorf("ebpf %s: raw version %s, want %q: %w", d.kind, decode.Clip(raw.Version, 16), version, decode.ErrUnsupportedVersion)
+	if err := decode.CheckVersion(unifiedevent.SourceEBPF, d.kind, raw.Version, version); err != nil {
+		return nil, err
 	}
 	ev, err := d.decode(raw.Body, d.typ)
 	switch {

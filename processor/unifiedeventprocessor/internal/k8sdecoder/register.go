@@ -31,8 +31,8 @@ func Register(r *decode.Registry) error {
 
 // Decode maps one watch event.
 func Decode(raw decode.Raw) (*unifiedevent.Event, error) {
-	if raw.Version != Version {
-		return nil, fmt.Errorf("k8s %s: raw version %s, want %q: %w", Kind, decode.Clip(raw.Version, 32), Version, decode.ErrUnsupportedVersion)
+	if err := decode.CheckVersion(unifiedevent.SourceK8s, Kind, raw.Version, Version); err != nil {
+		return nil, err
 	}
 	var we watchEvent
 	if err := json.Unmarshal(raw.Body, &we); err != nil {

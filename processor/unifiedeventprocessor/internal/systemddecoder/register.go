@@ -49,8 +49,8 @@ type decoder struct {
 
 // Decode checks the layout version, parses the JSON and maps it.
 func (d decoder) Decode(raw decode.Raw) (*unifiedevent.Event, error) {
-	if raw.Version != version {
-		return nil, fmt.Errorf("systemd %s: raw version %s, want %q: %w", d.kind, decode.Clip(raw.Version, 16), version, decode.ErrUnsupportedVersion)
+	if err := decode.CheckVersion(unifiedevent.SourceSystemd, d.kind, raw.Version, version); err != nil {
+		return nil, err
 	}
 	p := parsers.Get()
 	defer parsers.Put(p)

@@ -6,13 +6,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
-	"github.com/yairfalse/tapio/processor/unifiedeventprocessor"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
 )
 
 // Through the real processor, as the CNI receiver feeds it: the entries
@@ -24,19 +21,10 @@ func TestThroughTheProcessor(t *testing.T) {
 	b.Append("cni.line", multus[0], time.Time{}).Attributes().PutStr("log.file.path", "/var/log/multus.log")
 	b.Append("cni.line", []byte("   "), time.Time{}).Attributes().PutStr("log.file.path", "/var/log/multus.log")
 
-	factory := unifiedeventprocessor.NewFactory()
-	sink := new(consumertest.LogsSink)
-	p, err := factory.CreateLogs(t.Context(), processortest.NewNopSettings(factory.Type()), factory.CreateDefaultConfig(), sink)
-	require.NoError(t, err)
-	require.NoError(t, p.Start(t.Context(), componenttest.NewNopHost()))
-	require.NoError(t, p.ConsumeLogs(t.Context(), b.Logs()))
-	require.NoError(t, p.Shutdown(t.Context()))
+	records := unifiedeventtest.Process(t, b.Logs())
+	require.Len(t, records, 2)
 
-	require.Len(t, sink.AllLogs(), 1)
-	records := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	require.Equal(t, 2, records.Len())
-
-	add := records.At(0)
+	add := records[0]
 	attrs := add.Attributes().AsRaw()
 	assert.Equal(t, "tapio.cni.add", attrs["event.name"])
 	assert.Equal(t, "cart-7d9f-x2v4q", attrs["k8s.pod.name"])
@@ -51,7 +39,7 @@ func TestThroughTheProcessor(t *testing.T) {
 	assert.Equal(t, "multus", ev.CNI.Plugin)
 	assert.Equal(t, "/var/run/netns/cni-5e1c8b7a", ev.CNI.Netns)
 
-	blank := records.At(1)
+	blank := records[1]
 	msg, ok := blank.Attributes().Get(unifiedevent.AttrDecodeError)
 	require.True(t, ok, "a blank entry passes on marked, not dropped")
 	assert.Contains(t, msg.Str(), "empty cni log entry")

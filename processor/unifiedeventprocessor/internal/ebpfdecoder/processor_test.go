@@ -6,14 +6,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
-	"github.com/yairfalse/tapio/processor/unifiedeventprocessor"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
 )
 
 // Through the real processor, as the eBPF receiver feeds it: samples become
@@ -28,41 +25,32 @@ func TestThroughTheProcessor(t *testing.T) {
 	b.Append("dns", egressQuery(t).bytes(), at)
 	b.Append("oom.kill", curlExec().bytes(), at) // a mix-up
 
-	factory := unifiedeventprocessor.NewFactory()
-	sink := new(consumertest.LogsSink)
-	p, err := factory.CreateLogs(t.Context(), processortest.NewNopSettings(factory.Type()), factory.CreateDefaultConfig(), sink)
-	require.NoError(t, err)
-	require.NoError(t, p.Start(t.Context(), componenttest.NewNopHost()))
-	require.NoError(t, p.ConsumeLogs(t.Context(), b.Logs()))
-	require.NoError(t, p.Shutdown(t.Context()))
+	records := unifiedeventtest.Process(t, b.Logs())
+	require.Len(t, records, 4)
 
-	require.Len(t, sink.AllLogs(), 1)
-	records := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	require.Equal(t, 4, records.Len())
-
-	exec := readEvent(t, records.At(0))
+	exec := readEvent(t, records[0])
 	assert.Equal(t, unifiedevent.NameProcessExec, exec.Name)
 	assert.Equal(t, "process.exec", exec.RawKind)
 	assert.Equal(t, "1", exec.RawVersion)
 	assert.Equal(t, at, exec.Time)
 	assert.NotEmpty(t, exec.ID)
 	assert.Equal(t, "curl -s http://example.com/", exec.Process.CommandLine)
-	assertAttr(t, records.At(0), "process.pid", int64(4242))
-	assertAttr(t, records.At(0), "process.executable.path", "/usr/bin/curl")
+	assertAttr(t, records[0], "process.pid", int64(4242))
+	assertAttr(t, records[0], "process.executable.path", "/usr/bin/curl")
 
-	connect := readEvent(t, records.At(1))
+	connect := readEvent(t, records[1])
 	assert.Equal(t, unifiedevent.NameTCPConnect, connect.Name)
-	assertAttr(t, records.At(1), "network.peer.port", int64(443))
-	assertAttr(t, records.At(1), "network.peer.address", "10.96.0.10")
-	assertAttr(t, records.At(1), "network.connection.state", "syn_sent")
+	assertAttr(t, records[1], "network.peer.port", int64(443))
+	assertAttr(t, records[1], "network.peer.address", "10.96.0.10")
+	assertAttr(t, records[1], "network.connection.state", "syn_sent")
 
-	dns := readEvent(t, records.At(2))
+	dns := readEvent(t, records[2])
 	assert.Equal(t, unifiedevent.NameDNSQuery, dns.Name)
-	assertAttr(t, records.At(2), "dns.question.name", "example.com")
-	assertAttr(t, records.At(2), "network.transport", "udp")
+	assertAttr(t, records[2], "dns.question.name", "example.com")
+	assertAttr(t, records[2], "network.transport", "udp")
 
-	bad := records.At(3)
-	_, err = unifiedevent.FromLogRecord(bad)
+	bad := records[3]
+	_, err := unifiedevent.FromLogRecord(bad)
 	require.ErrorIs(t, err, unifiedevent.ErrNotUnifiedEvent)
 	msg, ok := bad.Attributes().Get(unifiedevent.AttrDecodeError)
 	require.True(t, ok)

@@ -6,15 +6,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/yairfalse/tapio/internal/rawrecord"
-	"github.com/yairfalse/tapio/internal/testkit"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
-	"github.com/yairfalse/tapio/processor/unifiedeventprocessor"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
 )
 
 // Through the real processor, as the watch receiver feeds it: watch events
@@ -27,15 +23,7 @@ func TestThroughTheProcessor(t *testing.T) {
 	b.Append("k8s.watch", watchEvent(t, "ADDED", backOffEvent(), "v1", "Event"), at.Time)
 	b.Append("k8s.watch", []byte(`{"type":"ADDED"}`), time.Time{})
 
-	factory := unifiedeventprocessor.NewFactory()
-	sink := new(consumertest.LogsSink)
-	p, err := factory.CreateLogs(t.Context(), processortest.NewNopSettings(factory.Type()), factory.CreateDefaultConfig(), sink)
-	require.NoError(t, err)
-	require.NoError(t, p.Start(t.Context(), componenttest.NewNopHost()))
-	require.NoError(t, p.ConsumeLogs(t.Context(), b.Logs()))
-	require.NoError(t, p.Shutdown(t.Context()))
-
-	records := testkit.LogRecords(sink.AllLogs()...)
+	records := unifiedeventtest.Process(t, b.Logs())
 	require.Len(t, records, 3)
 
 	pod := readEvent(t, records[0])
@@ -55,7 +43,7 @@ func TestThroughTheProcessor(t *testing.T) {
 	assert.Equal(t, "Pod", event.K8sObject.Event.InvolvedKind)
 	assertAttr(t, records[1], "k8s.pod.uid", "8d1e1f4c-7a52-4a89-9d1c-3c3c8c6b5a10")
 
-	_, err = unifiedevent.FromLogRecord(records[2])
+	_, err := unifiedevent.FromLogRecord(records[2])
 	require.ErrorIs(t, err, unifiedevent.ErrNotUnifiedEvent)
 	msg, ok := records[2].Attributes().Get(unifiedevent.AttrDecodeError)
 	require.True(t, ok)

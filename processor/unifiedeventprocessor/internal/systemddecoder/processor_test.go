@@ -6,14 +6,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
-	"github.com/yairfalse/tapio/processor/unifiedeventprocessor"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
 )
 
 // Through the real processor, as the systemd receiver feeds it: every
@@ -29,31 +26,23 @@ func TestThroughTheProcessor(t *testing.T) {
 	}
 	b.Append("unit.state", []byte(`{"unit":"x.service"}`), at)
 
-	factory := unifiedeventprocessor.NewFactory()
-	sink := new(consumertest.LogsSink)
-	p, err := factory.CreateLogs(t.Context(), processortest.NewNopSettings(factory.Type()), factory.CreateDefaultConfig(), sink)
-	require.NoError(t, err)
-	require.NoError(t, p.Start(t.Context(), componenttest.NewNopHost()))
-	require.NoError(t, p.ConsumeLogs(t.Context(), b.Logs()))
-	require.NoError(t, p.Shutdown(t.Context()))
-
-	records := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	require.Equal(t, len(all)+1, records.Len())
+	records := unifiedeventtest.Process(t, b.Logs())
+	require.Len(t, records, len(all)+1)
 	for i := range all {
-		ev, err := unifiedevent.FromLogRecord(records.At(i))
+		ev, err := unifiedevent.FromLogRecord(records[i])
 		require.NoError(t, err, "record %d", i)
 		assert.NotEmpty(t, ev.ID)
 		assert.Equal(t, all[i].kind, ev.RawKind)
-		unit, ok := records.At(i).Attributes().Get(unifiedevent.AttrSystemdUnit)
+		unit, ok := records[i].Attributes().Get(unifiedevent.AttrSystemdUnit)
 		require.True(t, ok, "record %d", i)
 		assert.Equal(t, ev.Systemd.Unit, unit.Str())
 	}
 
-	failed := records.At(3)
+	failed := records[3]
 	assert.Equal(t, plog.SeverityNumberError, failed.SeverityNumber())
 	assert.Equal(t, "kubelet.service failed (exit-code, status 3)", readEvent(t, failed).Message)
 
-	bad := records.At(len(all))
+	bad := records[len(all)]
 	msg, ok := bad.Attributes().Get(unifiedevent.AttrDecodeError)
 	require.True(t, ok)
 	assert.Contains(t, msg.Str(), "systemd unit.state: malformed systemd payload: properties is missing")

@@ -7,7 +7,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/yairfalse/tapio/internal/k8sclient"
 )
 
 // clients are the API clients a receiver uses, built once at Start.
@@ -18,44 +19,18 @@ type clients struct {
 }
 
 // restConfig authenticates as the pod's service account or from a
-// kubeconfig. It does not contact the server: an API server that is down
-// at start is retried by the watches, not a failed collector start.
+// kubeconfig, through the setup every Tapio component shares.
 func (c *Config) restConfig() (*rest.Config, error) {
-	var cfg *rest.Config
-	var err error
-	switch c.AuthType {
-	case AuthServiceAccount:
-		cfg, err = rest.InClusterConfig()
-		if err != nil {
-			return nil, fmt.Errorf("auth_type service_account: %w (outside a pod use auth_type kubeconfig)", err)
-		}
-	case AuthKubeconfig:
-		rules := clientcmd.NewDefaultClientConfigLoadingRules()
-		if c.Kubeconfig != "" {
-			rules.ExplicitPath = c.Kubeconfig
-		}
-		overrides := &clientcmd.ConfigOverrides{CurrentContext: c.Context}
-		cfg, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
-		if err != nil {
-			return nil, fmt.Errorf("auth_type kubeconfig: %w", err)
-		}
-	default:
-		return nil, fmt.Errorf("auth_type %q %w", c.AuthType, errAuthType)
-	}
-	cfg.QPS, cfg.Burst = c.QPS, c.Burst
-	cfg.UserAgent = "otelcol-tapio/tapio_k8s_watch"
-	return cfg, nil
+	return k8sclient.RESTConfig(k8sclient.Auth{
+		Type: c.AuthType, Kubeconfig: c.Kubeconfig, Context: c.Context,
+		QPS: c.QPS, Burst: c.Burst, UserAgent: "otelcol-tapio/tapio_k8s_watch",
+	})
 }
 
 func newClients(cfg *rest.Config) (*clients, error) {
-	// Protobuf for the typed client: about a third of JSON's bytes on the
-	// wire and less garbage when a re-list decodes every pod.
-	typedCfg := rest.CopyConfig(cfg)
-	typedCfg.ContentType = "application/vnd.kubernetes.protobuf"
-	typedCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	typed, err := kubernetes.NewForConfig(typedCfg)
+	typed, err := k8sclient.Typed(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("create client: %w", err)
+		return nil, err
 	}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {

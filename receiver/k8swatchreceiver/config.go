@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/yairfalse/tapio/internal/k8sclient"
 )
 
-// Authentication modes.
+// Authentication modes (package k8sclient owns them).
 const (
-	AuthServiceAccount = "service_account"
-	AuthKubeconfig     = "kubeconfig"
+	AuthServiceAccount = k8sclient.AuthServiceAccount
+	AuthKubeconfig     = k8sclient.AuthKubeconfig
 )
 
 // Modes of cluster_scoped.
@@ -97,7 +99,7 @@ type LeaderElectionConfig struct {
 }
 
 var (
-	errAuthType      = errors.New("must be service_account or kubeconfig")
+	errAuthType      = k8sclient.ErrAuthType
 	errClusterScoped = errors.New("must be leader_election, on or off")
 	errResourceName  = errors.New("is not a resource name (plural[.version][.group])")
 	errDuplicate     = errors.New("is listed twice")

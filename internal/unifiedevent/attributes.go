@@ -58,6 +58,7 @@ var workloadKeys = map[string]string{
 var ownedKeys = func() map[string]struct{} {
 	keys := []string{
 		AttrSchemaVersion, AttrEventID, AttrDecodeError, AttrEventName, AttrSystemdUnit,
+		AttrIncidentID, AttrIncidentRule, AttrIncidentState,
 		string(semconv.ProcessPIDKey),
 		string(semconv.ProcessParentPIDKey),
 		string(semconv.ProcessUserIDKey),

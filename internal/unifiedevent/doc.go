@@ -4,7 +4,7 @@
 //
 // An Event lives on a plog.LogRecord in two layers. The Body is a map with one
 // snake_case sub-map per part (process, container, k8s, k8s_object, peer,
-// network, kernel, systemd, cni, loss) plus message and, when kept, the raw bytes; it
+// network, kernel, systemd, cni, loss, incident) plus message and, when kept, the raw bytes; it
 // is the source of truth and FromLogRecord reads only the body and the
 // envelope. The attributes repeat what OpenTelemetry semantic conventions
 // name (process.pid, k8s.pod.name, network.peer.address, dns.question.name

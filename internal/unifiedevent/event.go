@@ -80,6 +80,9 @@ type Event struct {
 	Systemd *Systemd
 	CNI     *CNI
 	Loss    *Loss
+	// Incident is set on the correlation connector's incident records
+	// (Name tapio.incident, Source correlation) only.
+	Incident *Incident
 
 	// Raw is the receiver's payload, kept only when configured: it makes a
 	// record self-explaining but can double its size.

@@ -154,6 +154,7 @@ func partEvents() map[string]*Event {
 		"loss": with(envelope(NameLoss, SourceEBPF, "ring.lost"), func(e *Event) {
 			e.Loss = &Loss{Count: 412, Reason: "ring buffer full", Kind: "tcp.state"}
 		}),
+		"incident": with(envelope(NameIncident, SourceCorrelation, ""), func(e *Event) { e.Incident = incidentPart() }),
 		"raw": with(envelope(NameJournalEntry, SourceSystemd, "journal.entry"), func(e *Event) {
 			e.Raw = []byte("MESSAGE=kubelet failed\x00\xff")
 		}),
@@ -173,6 +174,7 @@ func fullEvent() *Event {
 	e.Systemd = systemdPart()
 	e.CNI = cniPart()
 	e.Loss = &Loss{Count: 3, Reason: "ring buffer full", Kind: "dns"}
+	e.Incident = incidentPart()
 	e.Raw = []byte{0x01, 0x00, 0xfe}
 	return e
 }
@@ -206,4 +208,15 @@ func requireAllSet(t *testing.T, v reflect.Value, path string) {
 
 func TestFullEventSetsEveryField(t *testing.T) {
 	requireAllSet(t, reflect.ValueOf(fullEvent()), "Event")
+}
+
+func incidentPart() *Incident {
+	return &Incident{
+		ID: "9f2c4e1a7b3d5c6e8f0a1b2c3d4e5f60", Rule: "oom", State: IncidentUpdated,
+		RootCause: "memory limit reached", Confidence: 0.95,
+		FirstSeen: testStart, LastSeen: testTime, EventCount: 4,
+		MemberIDs: []string{"00112233445566778899aabbccddeeff", "ffeeddccbbaa99887766554433221100"},
+		Pods:      []string{"shop/cart-7d9f8c6b5-x2x9q"}, Workloads: []string{"shop/Deployment/cart"},
+		Nodes: []string{"node-a"}, Services: []string{"shop/cart"},
+	}
 }

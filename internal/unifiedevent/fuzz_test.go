@@ -32,10 +32,10 @@ const (
 
 	maxDepth = 5
 	// A string byte at or above dictBase picks dictionary entry b-dictBase;
-	// below it, it is the length of a literal. 112 leaves room for 144 keys
-	// (the schema has about 130) while literals up to 111 bytes still cover
+	// below it, it is the length of a literal. 96 leaves room for 160 keys
+	// (the schema has about 145) while literals up to 95 bytes still cover
 	// the longest fixture value.
-	dictBase = 112
+	dictBase = 96
 )
 
 var dicts = sync.OnceValues(func() (keys, values []string) {
@@ -131,7 +131,10 @@ func (p *program) value(v pcommon.Value, depth int) {
 	case tagSmallInt:
 		v.SetInt(int64(int8(p.byte())))
 	case tagDouble:
-		v.SetDouble(float64(int8(p.byte())))
+		// All 64 bits, so NaN, infinities and fractions reach the reader.
+		var b [8]byte
+		copy(b[:], p.take(8))
+		v.SetDouble(math.Float64frombits(binary.BigEndian.Uint64(b[:])))
 	case tagBool:
 		v.SetBool(p.byte()&1 == 1)
 	case tagBytes:
@@ -180,6 +183,9 @@ func (e *encoder) value(v pcommon.Value) {
 	case pcommon.ValueTypeInt:
 		e.out = append(e.out, tagInt)
 		e.out = binary.BigEndian.AppendUint64(e.out, uint64(v.Int()))
+	case pcommon.ValueTypeDouble:
+		e.out = append(e.out, tagDouble)
+		e.out = binary.BigEndian.AppendUint64(e.out, math.Float64bits(v.Double()))
 	case pcommon.ValueTypeBool:
 		b := byte(0)
 		if v.Bool() {

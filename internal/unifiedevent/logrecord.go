@@ -77,6 +77,10 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 	if c := e.CNI; c != nil {
 		putPart(body, "cni", c.writeBody)
 	}
+	if i := e.Incident; i != nil {
+		putPart(body, "incident", i.writeBody)
+		i.writeAttrs(attrs)
+	}
 	if l := e.Loss; l != nil {
 		putPart(body, "loss", func(m pcommon.Map) {
 			putInt(m, "count", l.Count)

@@ -113,6 +113,9 @@ func TestSemconvAttributes(t *testing.T) {
 		"network.connection.state": "established",
 		"dns.question.name":        "postgres.db.svc.cluster.local",
 		"dns.answers":              []any{"10.96.12.4"},
+		"tapio.incident.id":        "9f2c4e1a7b3d5c6e8f0a1b2c3d4e5f60",
+		"tapio.incident.rule":      "oom",
+		"tapio.incident.state":     "updated",
 	}
 	require.Equal(t, want, lr.Attributes().AsRaw())
 	require.Equal(t, "tapio.oom.kill", lr.EventName())

@@ -84,6 +84,7 @@ func FromLogRecord(lr plog.LogRecord) (*Event, error) {
 	e.Systemd = readSystemd(b.child("systemd"))
 	e.CNI = readCNI(b.child("cni"))
 	e.Loss = readLoss(b.child("loss"))
+	e.Incident = readIncident(b.child("incident"))
 	e.Raw = b.bytes("raw")
 	if err != nil {
 		return nil, err

@@ -1,0 +1,174 @@
+package loadgen
+
+import (
+	_ "embed"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+)
+
+//go:embed agent.yaml.tmpl
+var agentTemplate string
+
+var agentYAML = template.Must(template.New("agent").Funcs(template.FuncMap{
+	"join":  strings.Join,
+	"quote": strconv.Quote,
+}).Parse(agentTemplate))
+
+// SystemdSource points tapio_systemd at a systemd (the nspawn one in tests).
+type SystemdSource struct {
+	BusAddress string
+	JournalDir string
+	Units      []string
+}
+
+// K8sSource points tapio_k8s_watch at an API server.
+type K8sSource struct {
+	Kubeconfig string
+}
+
+// Config is the collector configuration under test: the agent's pipeline
+// (eBPF, CNI, systemd and K8s watch receivers, tapio_unified, batch) with
+// the exporters a test reads. The hook fields are where the enrichment
+// processor, the correlation connector and the UnifiedEvent exporter slot
+// in, as raw YAML, until they are part of the distribution.
+type Config struct {
+	NodeName    string
+	HealthPort  int
+	MetricsPort int
+
+	// EBPFEvents limits the kernel event kinds; empty means all of them.
+	EBPFEvents []string
+	// RateLimit and RateBurst are tapio_ebpf's per-cgroup limit; 0 turns
+	// it off (the load benchmark measures the pipeline, not the shedding).
+	RateLimit, RateBurst int
+
+	CNIGlob         string
+	CNIPollInterval time.Duration
+
+	Systemd *SystemdSource
+	K8s     *K8sSource
+
+	BatchTimeout time.Duration
+	BatchSize    int
+
+	// FilePath writes every record as OTLP JSON lines (the contrib file
+	// exporter); OTLPEndpoint sends them to an OTLP/HTTP server.
+	FilePath     string
+	FileFlush    time.Duration
+	OTLPEndpoint string
+
+	// Hooks: YAML indented to sit under processors:, connectors: and
+	// exporters:, extra pipelines under service.pipelines:, and the names
+	// to add to the logs pipeline.
+	Enrich           string
+	Connectors       string
+	ExtraExporters   string
+	ExtraPipelines   string
+	ExtraProcessors  []string
+	ExtraExporterIDs []string
+
+	LogLevel string
+}
+
+// NewConfig is the agent's configuration with free loopback ports, the
+// ebpf and cni receivers on and nothing exported yet.
+func NewConfig(cniGlob string) (Config, error) {
+	health, err := FreePort()
+	if err != nil {
+		return Config{}, err
+	}
+	metrics, err := FreePort()
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{
+		NodeName:        "tapio-e2e-node",
+		HealthPort:      health,
+		MetricsPort:     metrics,
+		RateLimit:       0,
+		CNIGlob:         cniGlob,
+		CNIPollInterval: 50 * time.Millisecond,
+		BatchTimeout:    10 * time.Millisecond,
+		BatchSize:       1024,
+		FileFlush:       100 * time.Millisecond,
+		LogLevel:        "info",
+	}, nil
+}
+
+// HealthURL and MetricsURL are where the collector answers.
+func (c Config) HealthURL() string  { return fmt.Sprintf("http://127.0.0.1:%d/", c.HealthPort) }
+func (c Config) MetricsURL() string { return fmt.Sprintf("http://127.0.0.1:%d/metrics", c.MetricsPort) }
+
+// Receivers are the logs pipeline's receivers, in the order configured.
+func (c Config) Receivers() []string {
+	r := []string{"tapio_ebpf", "tapio_cni"}
+	if c.Systemd != nil {
+		r = append(r, "tapio_systemd")
+	}
+	if c.K8s != nil {
+		r = append(r, "tapio_k8s_watch")
+	}
+	return r
+}
+
+// Processors are the logs pipeline's processors: decode, then the hooks,
+// then batch last so it batches what is exported.
+func (c Config) Processors() []string {
+	p := append([]string{"tapio_unified"}, c.ExtraProcessors...)
+	return append(p, "batch")
+}
+
+// Exporters are the logs pipeline's exporters.
+func (c Config) Exporters() []string {
+	var e []string
+	if c.FilePath != "" {
+		e = append(e, "file")
+	}
+	if c.OTLPEndpoint != "" {
+		e = append(e, "otlp_http")
+	}
+	return append(e, c.ExtraExporterIDs...)
+}
+
+// Write renders the configuration into path.
+func (c Config) Write(path string) error {
+	if c.RateLimit > 0 && c.RateBurst < c.RateLimit {
+		c.RateBurst = c.RateLimit
+	}
+	if len(c.Exporters()) == 0 {
+		return fmt.Errorf("write config: no exporter: set FilePath, OTLPEndpoint or ExtraExporterIDs")
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	data := struct {
+		Config
+		Receivers, Processors, Exporters []string
+	}{c, c.Receivers(), c.Processors(), c.Exporters()}
+	if err := agentYAML.Execute(f, data); err != nil {
+		f.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}
+
+// FreePort asks the kernel for a free loopback TCP port. Several
+// engineers' collectors share this machine, so fixed ports (8888, 13133)
+// would collide.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

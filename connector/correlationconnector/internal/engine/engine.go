@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"container/list"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// Options bound the engine's state.
+type Options struct {
+	// MaxIncidents caps the groups held, candidates and open incidents
+	// together; at the cap the least recently touched one is evicted.
+	MaxIncidents int
+	// MaxEventsPerIncident caps the members kept per incident; later
+	// members are still counted and still get the incident's trace id.
+	MaxEventsPerIncident int
+	// TTL closes an incident that had no new member for this long.
+	TTL time.Duration
+	// Lateness is how far behind the newest event time an event may be
+	// and still join; older ones pass uncorrelated and are counted.
+	Lateness time.Duration
+}
+
+// Counters are the engine's drops and evictions since the last Drain.
+type Counters struct {
+	Late, NoTime, Duplicate           int
+	EvictedOpen, EvictedCandidates    int
+	MembersDropped, CandidatesExpired int
+	Opened, Closed                    int
+}
+
+// Transition is one change to report: an incident opened, got new members
+// or closed. Incident is live; read it before the next Process call.
+type Transition struct {
+	Incident *Incident
+	State    string // unifiedevent.IncidentOpened, Updated or Closed
+	// Reason says why it closed: expired (quiet for the TTL) or evicted.
+	Reason string
+	// Spans are the members not reported before, to draw as spans.
+	Spans []Member
+}
+
+// Annotation ties a member event to the open incident it joined.
+type Annotation struct {
+	Incident *Incident
+	Role     string
+	// Kept reports whether the event is among the incident's kept
+	// members, and so has a span.
+	Kept bool
+}
+
+type groupKey struct {
+	rule int
+	key  string
+}
+
+// Engine is not safe for concurrent use; the connector serialises calls.
+type Engine struct {
+	opts   Options
+	rules  []Rule
+	byName map[unifiedevent.Name][]int
+	groups map[groupKey]*Incident
+	// lru orders groups by last touch, front = least recent.
+	lru       list.List
+	watermark time.Time
+	out       []Transition
+	changed   []*Incident
+	counters  Counters
+	sigs      []Signal
+	subjects  subjects
+}
+
+// ErrNoRules means every rule is disabled: the connector would only pass
+// events through.
+var ErrNoRules = errors.New("no rules enabled")
+
+// New builds an engine over rules, which are consulted in order.
+func New(opts Options, rules []Rule) (*Engine, error) {
+	if len(rules) == 0 {
+		return nil, ErrNoRules
+	}
+	if opts.MaxIncidents <= 0 || opts.MaxEventsPerIncident <= 0 || opts.TTL <= 0 || opts.Lateness < 0 {
+		return nil, fmt.Errorf("engine options %+v: bounds must be positive", opts)
+	}
+	e := &Engine{
+		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: map[groupKey]*Incident{},
+		subjects: subjects{max: 4 * opts.MaxIncidents},
+	}
+	for i, r := range rules {
+		for _, n := range r.Names() {
+			e.byName[n] = append(e.byName[n], i)
+		}
+	}
+	return e, nil
+}
+
+// Wants reports whether any rule looks at events named n, so callers can
+// skip decoding the rest.
+func (e *Engine) Wants(n unifiedevent.Name) bool { return len(e.byName[n]) > 0 }
+
+// Open is the number of groups held, candidates included.
+func (e *Engine) Open() int { return len(e.groups) }
+
+// Watermark is the newest event time seen.
+func (e *Engine) Watermark() time.Time { return e.watermark }
+
+// Process feeds one event. It returns the first open incident the event
+// joined, so the caller can mark the event; ok is false when it joined none.
+func (e *Engine) Process(in Input) (Annotation, bool) {
+	ev := in.Event
+	idx := e.byName[ev.Name]
+	if len(idx) == 0 {
+		return Annotation{}, false
+	}
+	t := ev.Time
+	if t.IsZero() {
+		t = ev.ObservedTime
+	}
+	if t.IsZero() {
+		e.counters.NoTime++
+		return Annotation{}, false
+	}
+	if t.Before(e.watermark.Add(-e.opts.Lateness)) {
+		e.counters.Late++
+		return Annotation{}, false
+	}
+	if t.After(e.watermark) {
+		e.watermark = t
+		e.expireOldest()
+	}
+	// The event is the caller's decoded copy, never written back, so
+	// completing its subject here is safe.
+	e.subjects.fill(ev.K8s)
+	var ann Annotation
+	found := false
+	for _, ri := range idx {
+		r := e.rules[ri]
+		e.sigs = r.Match(in, e.sigs[:0])
+		for _, s := range e.sigs {
+			inc := e.groupFor(ri, r, s, t, ev)
+			if inc == nil {
+				continue
+			}
+			kept, dup := e.join(inc, in, s, t)
+			if dup {
+				continue
+			}
+			if inc.open && !found {
+				ann, found = Annotation{Incident: inc, Role: s.Role, Kept: kept}, true
+			}
+		}
+	}
+	return ann, found
+}
+
+// groupFor finds the group s belongs to, closing one whose window has
+// passed and starting one when s may open it.
+func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedevent.Event) *Incident {
+	k := groupKey{rule: ri, key: s.Key}
+	inc := e.groups[k]
+	if inc != nil {
+		switch w := r.Window(); {
+		case t.After(inc.Last.Add(w)):
+			// A new episode for the same key: the old one is over.
+			e.remove(inc, "expired")
+			inc = nil
+		case t.Before(inc.First.Add(-w)):
+			// Late enough to belong to an episode already gone.
+			return nil
+		}
+	}
+	if inc != nil || !s.Opens {
+		return inc
+	}
+	if len(e.groups) >= e.opts.MaxIncidents {
+		e.evict()
+	}
+	id := incidentID(r.Name(), s.Key, ev.ID)
+	inc = &Incident{
+		ID: id, Rule: r, Key: s.Key, TraceID: traceID(id), RootSpanID: spanID(id, "root"),
+		First: t, Last: t,
+	}
+	inc.elem = e.lru.PushBack(inc)
+	inc.ruleIdx = ri
+	e.groups[k] = inc
+	return inc
+}
+
+func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup bool) {
+	ev := in.Event
+	for i := range inc.Members {
+		if inc.Members[i].EventID == ev.ID {
+			e.counters.Duplicate++
+			return false, true
+		}
+	}
+	inc.Count++
+	if t.Before(inc.First) {
+		inc.First = t
+	}
+	if t.After(inc.Last) {
+		inc.Last = t
+	}
+	if len(inc.Members) < e.opts.MaxEventsPerIncident {
+		inc.Members = append(inc.Members, Member{
+			EventID: ev.ID, Name: ev.Name, Role: s.Role, Time: t, Message: ev.Message,
+			SpanID: spanID(inc.ID, ev.ID),
+		})
+		kept = true
+	} else {
+		e.counters.MembersDropped++
+	}
+	inc.addRole(s.Role)
+	inc.Impact.add(ev, in.Node)
+	inc.Rule.Observe(inc, in, s)
+	inc.verdict = inc.Rule.Assess(inc)
+	e.lru.MoveToBack(inc.elem)
+	switch {
+	case !inc.open && inc.verdict.Open:
+		// changed stays set until Drain, folding this batch's later
+		// members into the opened record.
+		inc.open, inc.changed = true, true
+		e.counters.Opened++
+		e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentOpened})
+	case inc.open && !inc.changed:
+		inc.changed = true
+		e.changed = append(e.changed, inc)
+	}
+	return kept, false
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// quietFor is how long a group may go without members before it ends: its
+// rule's window for a candidate, the TTL for an open incident, each plus
+// the lateness, since a late member may still arrive.
+func (e *Engine) quietFor(inc *Incident) time.Duration {
+	if inc.open {
+		return e.opts.TTL + e.opts.Lateness
+	}
+	return inc.Rule.Window() + e.opts.Lateness
+}
+
+func (e *Engine) expired(inc *Incident) bool {
+	return e.watermark.Sub(inc.Last) > e.quietFor(inc)
+}
+
+// expireOldest ends groups from the least recently touched end while they
+// are over their time. It stops at the first live one, which keeps the
+// per-event cost constant; Advance sweeps them all.
+func (e *Engine) expireOldest() {
+	for el := e.lru.Front(); el != nil; el = e.lru.Front() {
+		inc := el.Value.(*Incident)
+		if !e.expired(inc) {
+			return
+		}
+		e.remove(inc, "expired")
+	}
+}
+
+// Advance moves the engine's clock to t when no event did (the input went
+// quiet), and ends every group over its time.
+func (e *Engine) Advance(t time.Time) {
+	if t.After(e.watermark) {
+		e.watermark = t
+	}
+	for el := e.lru.Front(); el != nil; {
+		next := el.Next()
+		if inc := el.Value.(*Incident); e.expired(inc) {
+			e.remove(inc, "expired")
+		}
+		el = next
+	}
+}
+
+func (e *Engine) evict() {
+	el := e.lru.Front()
+	if el == nil {
+		return
+	}
+	inc := el.Value.(*Incident)
+	if inc.open {
+		e.counters.EvictedOpen++
+	} else {
+		e.counters.EvictedCandidates++
+	}
+	e.remove(inc, "evicted")
+}
+
+// remove forgets a group; an open incident gets its closed transition.
+func (e *Engine) remove(inc *Incident, reason string) {
+	e.lru.Remove(inc.elem)
+	delete(e.groups, groupKey{rule: inc.ruleIdx, key: inc.Key})
+	if !inc.open {
+		if reason == "expired" {
+			e.counters.CandidatesExpired++
+		}
+		return
+	}
+	e.counters.Closed++
+	inc.changed = false
+	e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentClosed, Reason: reason, Spans: e.newSpans(inc)})
+}
+
+func (e *Engine) newSpans(inc *Incident) []Member {
+	s := inc.Members[inc.exported:]
+	inc.exported = len(inc.Members)
+	return s
+}
+
+// Drain returns the transitions since the last Drain, updates folded into
+// one per incident, and the counters, both reset.
+func (e *Engine) Drain() ([]Transition, Counters) {
+	for _, inc := range e.changed {
+		if inc.changed {
+			inc.changed = false
+			e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentUpdated})
+		}
+	}
+	e.changed = e.changed[:0]
+	out := e.out
+	for i := range out {
+		if out[i].State == unifiedevent.IncidentOpened {
+			out[i].Incident.changed = false
+		}
+		if out[i].State != unifiedevent.IncidentClosed {
+			out[i].Spans = e.newSpans(out[i].Incident)
+		}
+	}
+	e.out = nil
+	c := e.counters
+	e.counters = Counters{}
+	return out, c
+}
+
+// OpenByRule counts the open incidents per rule name, every enabled rule
+// present, so a gauge drops to zero instead of vanishing.
+func (e *Engine) OpenByRule() map[string]int {
+	out := make(map[string]int, len(e.rules))
+	for _, r := range e.rules {
+		out[r.Name()] = 0
+	}
+	for _, inc := range e.groups {
+		if inc.open {
+			out[inc.Rule.Name()]++
+		}
+	}
+	return out
+}

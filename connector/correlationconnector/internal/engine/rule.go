@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// Input is one event as the engine sees it: the decoded event and the node
+// of the record's resource, which host-level sources (systemd) only carry
+// there.
+type Input struct {
+	Event *unifiedevent.Event
+	Node  string
+}
+
+// Signal says that an event belongs to a rule's story: under which key
+// (the object the story is about: a workload, a pod, a node) and in which
+// role (a link of the causal chain).
+type Signal struct {
+	Key  string
+	Role string
+	// Opens lets the signal start a new group. A symptom that many causes
+	// share (a BackOff event) only joins a group a cause already started,
+	// so it never makes an incident on its own.
+	Opens bool
+}
+
+// Verdict is a rule's reading of a group.
+type Verdict struct {
+	// Open reports whether the group is an incident yet; a group that
+	// never opens is dropped when its window passes.
+	Open       bool
+	RootCause  string
+	Confidence float64
+	// Summary is the human line of the incident record.
+	Summary string
+}
+
+// Rule is one kind of incident. Rules are registered with the engine, so a
+// new one needs no engine change.
+type Rule interface {
+	// Name is the rule's config key and the incident's tapio.incident.rule.
+	Name() string
+	// Names are the event names Match can accept; the engine skips
+	// decoding any other record, which is most of them.
+	Names() []unifiedevent.Name
+	// Window is the longest gap between two members of one incident.
+	Window() time.Duration
+	// Match appends the signals ev gives this rule to out.
+	Match(in Input, out []Signal) []Signal
+	// Observe lets the rule keep facts (last exit code, memory limit …)
+	// when ev joins inc in role sig.Role; the engine has already counted
+	// the role and the impacted objects.
+	Observe(inc *Incident, in Input, sig Signal)
+	// Assess reads the group after each change.
+	Assess(inc *Incident) Verdict
+}

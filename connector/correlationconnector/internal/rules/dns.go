@@ -1,0 +1,131 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yairfalse/tapio/connector/correlationconnector/internal/engine"
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// DNSName is rule 5: NXDOMAIN, SERVFAIL or REFUSED answers to a workload's
+// pods -> connection failures -> restarts, per workload. Timeouts are not
+// matched: no decoder emits an unanswered query yet.
+const DNSName = "dns"
+
+const (
+	roleDNSError      = "dns_error"
+	roleConnectFailed = "connect_failed"
+)
+
+type dnsTrouble struct {
+	p Params
+	// domainSuffix is ".<cluster domain>". With ndots:5 a resolver tries
+	// "<name>.<ns>.svc.cluster.local", "<name>.svc.cluster.local" and
+	// "<name>.cluster.local" before the name itself, and the tries fail
+	// with NXDOMAIN on a healthy cluster.
+	domainSuffix string
+}
+
+// NewDNS builds rule 5; Threshold is the failed answers that make an
+// incident.
+func NewDNS(p Params, clusterDomain string) engine.Rule {
+	return &dnsTrouble{p: p, domainSuffix: "." + strings.Trim(clusterDomain, ".")}
+}
+
+type dnsData struct {
+	name, rcode string
+}
+
+func (*dnsTrouble) Name() string            { return DNSName }
+func (r *dnsTrouble) Window() time.Duration { return r.p.Window }
+func (*dnsTrouble) Names() []unifiedevent.Name {
+	return []unifiedevent.Name{unifiedevent.NameDNSResponse, unifiedevent.NameTCPState, unifiedevent.NameTCPReset, unifiedevent.NameK8sEvent}
+}
+
+func (r *dnsTrouble) Match(in engine.Input, out []engine.Signal) []engine.Signal {
+	ev := in.Event
+	key := workloadKey(ev.K8s)
+	if key == "" {
+		return out
+	}
+	switch {
+	case ev.Name == unifiedevent.NameDNSResponse:
+		if r.failed(ev.Network) {
+			return append(out, engine.Signal{Key: key, Role: roleDNSError, Opens: true})
+		}
+	case ev.Name == unifiedevent.NameTCPState:
+		// syn_sent -> close: a connect that never got established.
+		if n := ev.Network; n != nil && n.OldState == "syn_sent" && n.State == "close" {
+			return append(out, engine.Signal{Key: key, Role: roleConnectFailed})
+		}
+	case ev.Name == unifiedevent.NameTCPReset:
+		return append(out, engine.Signal{Key: key, Role: roleConnectFailed})
+	case isReason(ev, "BackOff"):
+		return append(out, engine.Signal{Key: key, Role: roleRestart})
+	}
+	return out
+}
+
+func (r *dnsTrouble) failed(n *unifiedevent.Network) bool {
+	if n == nil || n.DNS == nil {
+		return false
+	}
+	switch n.DNS.ResponseCode {
+	case "SERVFAIL", "REFUSED":
+		return true
+	case "NXDOMAIN":
+		return !r.searchExpansion(n.DNS.QuestionName)
+	}
+	return false
+}
+
+// searchExpansion reports whether an NXDOMAIN name under the cluster
+// domain is a search-path try rather than a lookup of a Service
+// ("<service>.<namespace>.svc"), the one shape a workload asks for on
+// purpose and that fails only when the Service is gone.
+func (r *dnsTrouble) searchExpansion(name string) bool {
+	rest, ok := strings.CutSuffix(strings.TrimSuffix(name, "."), r.domainSuffix)
+	if !ok {
+		return false
+	}
+	labels := strings.Split(rest, ".")
+	return len(labels) != 3 || labels[2] != "svc"
+}
+
+func (*dnsTrouble) Observe(inc *engine.Incident, in engine.Input, sig engine.Signal) {
+	d, _ := inc.Data.(*dnsData)
+	if d == nil {
+		d = &dnsData{}
+		inc.Data = d
+	}
+	if sig.Role == roleDNSError {
+		d.name, d.rcode = in.Event.Network.DNS.QuestionName, in.Event.Network.DNS.ResponseCode
+	}
+}
+
+func (r *dnsTrouble) Assess(inc *engine.Incident) engine.Verdict {
+	d, _ := inc.Data.(*dnsData)
+	errs := inc.Roles(roleDNSError)
+	if errs < r.p.Threshold {
+		return engine.Verdict{}
+	}
+	c := 0.5
+	conns, restarts := inc.Roles(roleConnectFailed), inc.Roles(roleRestart)
+	if conns > 0 {
+		c += 0.2
+	}
+	if restarts > 0 {
+		c += 0.2
+	}
+	cause := "DNS " + d.rcode + " for " + d.name
+	s := fmt.Sprintf("%s DNS failing: %s%s, last %s for %s", display(inc.Key), plural(errs, "failed answer", "failed answers"), within(inc.First, inc.Last), d.rcode, d.name)
+	if conns > 0 {
+		s += "; then " + plural(conns, "connection failure", "connection failures")
+	}
+	if restarts > 0 {
+		s += "; " + plural(restarts, "restart back-off", "restart back-offs")
+	}
+	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
+}

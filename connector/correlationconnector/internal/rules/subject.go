@@ -1,0 +1,110 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// Params tune one rule.
+type Params struct {
+	// Window is the longest gap between two members of one incident.
+	Window time.Duration
+	// Threshold is how many occurrences of the rule's trigger make an
+	// incident, for rules that count (crash loop, DNS).
+	Threshold int
+}
+
+// workloadKey names the workload an event is about, or its pod when the
+// workload is unknown; "" when the event is not about a pod (a host
+// process), which keeps host events out of pod rules.
+func workloadKey(k *unifiedevent.K8s) string {
+	if k == nil || k.Namespace == "" {
+		return ""
+	}
+	if k.WorkloadName != "" {
+		return k.Namespace + "/" + k.WorkloadKind + "/" + k.WorkloadName
+	}
+	if k.PodName != "" {
+		return k.Namespace + "/Pod/" + k.PodName
+	}
+	return ""
+}
+
+// podKey names the pod an event is about, or "".
+func podKey(k *unifiedevent.K8s) string {
+	if k == nil || k.Namespace == "" || k.PodName == "" {
+		return ""
+	}
+	return k.Namespace + "/" + k.PodName
+}
+
+// display turns a key into the short name people use: payments/api for a
+// workload or a pod.
+func display(key string) string {
+	parts := strings.Split(key, "/")
+	if len(parts) == 3 {
+		return parts[0] + "/" + parts[2]
+	}
+	return key
+}
+
+// isPodObject reports whether ev is a watched Pod object.
+func isPodObject(ev *unifiedevent.Event) bool {
+	return ev.Name == unifiedevent.NameK8sObject && ev.K8sObject != nil && ev.K8sObject.Kind == "Pod"
+}
+
+func isReason(ev *unifiedevent.Event, reasons ...string) bool {
+	if ev.Name != unifiedevent.NameK8sEvent || ev.K8s == nil {
+		return false
+	}
+	for _, r := range reasons {
+		if ev.K8s.Reason == r {
+			return true
+		}
+	}
+	return false
+}
+
+// confidence rounds to hundredths so the value written is the same on
+// every platform and reads well.
+func confidence(c float64) float64 {
+	return math.Round(math.Min(c, 1)*100) / 100
+}
+
+// within says over what time an incident's members came, as a person
+// would ("in 4m10s"); "" when they all came at once.
+func within(first, last time.Time) string {
+	d := last.Sub(first).Truncate(time.Second)
+	if d < time.Second {
+		return ""
+	}
+	text := d.String()
+	if d >= time.Minute {
+		text = strings.TrimSuffix(text, "0s")
+	}
+	return " in " + text
+}
+
+// bytesText prints a size the way a Kubernetes limit is written.
+func bytesText(n int64) string {
+	const mi = 1 << 20
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGi", n>>30)
+	case n%mi == 0:
+		return fmt.Sprintf("%dMi", n/mi)
+	default:
+		return fmt.Sprintf("%.1fMi", float64(n)/mi)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,212 @@
+package k8senrichprocessor
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/metadata"
+)
+
+// heldBatch is records waiting for their pod, in their own plog.Logs with
+// copies of their resource and scope.
+type heldBatch struct {
+	logs     plog.Logs
+	pending  int
+	since    time.Time
+	deadline time.Time
+}
+
+// holdBack is the bounded queue of held batches, oldest first.
+type holdBack struct {
+	max int
+
+	mu      sync.Mutex
+	batches []*heldBatch
+	count   int
+}
+
+func newHoldBack(max int) *holdBack { return &holdBack{max: max} }
+
+// add queues a batch of n pending records and returns the batches that
+// must go on at once to stay within max: the oldest, or the new batch
+// itself when it alone is larger than max.
+func (h *holdBack) add(logs plog.Logs, n int, now, deadline time.Time) []*heldBatch {
+	b := &heldBatch{logs: logs, pending: n, since: now, deadline: deadline}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if n > h.max {
+		return []*heldBatch{b}
+	}
+	var evicted []*heldBatch
+	for h.count+n > h.max && len(h.batches) > 0 {
+		evicted = append(evicted, h.batches[0])
+		h.count -= h.batches[0].pending
+		h.batches = h.batches[1:]
+	}
+	h.batches = append(h.batches, b)
+	h.count += n
+	return evicted
+}
+
+func (h *holdBack) takeAll() []*heldBatch {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	all := h.batches
+	h.batches, h.count = nil, 0
+	return all
+}
+
+func (h *holdBack) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.count
+}
+
+// moveHeld copies the pending records of one scope into held (creating
+// it, and the resource and scope, as needed) and removes them from the
+// batch going on.
+func moveHeld(held plog.Logs, rl plog.ResourceLogs, sl plog.ScopeLogs, pending []bool) plog.Logs {
+	if held == (plog.Logs{}) {
+		held = plog.NewLogs()
+	}
+	hrl := held.ResourceLogs().AppendEmpty()
+	rl.Resource().CopyTo(hrl.Resource())
+	hrl.SetSchemaUrl(rl.SchemaUrl())
+	hsl := hrl.ScopeLogs().AppendEmpty()
+	sl.Scope().CopyTo(hsl.Scope())
+	hsl.SetSchemaUrl(sl.SchemaUrl())
+	i := 0
+	sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+		move := pending[i]
+		i++
+		if move {
+			lr.MoveTo(hsl.LogRecords().AppendEmpty())
+		}
+		return move
+	})
+	return held
+}
+
+// retryHeld resolves what it can of the held records, marking them late,
+// and sends on the batches that are complete or past their deadline.
+func (p *enrichProcessor) retryHeld(ctx context.Context) {
+	now := p.now()
+	var t tally
+	h := p.hold
+	h.mu.Lock()
+	var due []*heldBatch
+	kept := h.batches[:0]
+	for _, b := range h.batches {
+		if n := p.retryBatch(ctx, b, now, &t); n > 0 {
+			b.pending -= n
+			h.count -= n
+		}
+		if b.pending == 0 || !now.Before(b.deadline) {
+			h.count -= b.pending
+			due = append(due, b)
+			continue
+		}
+		kept = append(kept, b)
+	}
+	clear(h.batches[len(kept):])
+	h.batches = kept
+	held := h.count
+	h.mu.Unlock()
+	t.record(ctx, p.telemetry)
+	if len(due) > 0 {
+		p.telemetry.TapioK8sEnrichRecordsHeld.Record(ctx, int64(held))
+		if err := p.release(ctx, due, ""); err != nil {
+			p.logger.Warn("next consumer refused records released from the hold-back")
+		}
+	}
+}
+
+// retryBatch enriches the records of b whose pod is now known and
+// returns how many it resolved.
+func (p *enrichProcessor) retryBatch(ctx context.Context, b *heldBatch, now time.Time, t *tally) int {
+	n := 0
+	lag := float64(now.Sub(b.since)) / float64(time.Millisecond)
+	forEach(b.logs, func(lr plog.LogRecord) {
+		if _, done := lr.Attributes().Get(AttrEnrichmentStatus); done {
+			return
+		}
+		if o := p.enrich(lr, now, true, true); o.status != "" {
+			n++
+			t.add(o)
+			p.telemetry.TapioK8sEnrichHoldLag.Record(ctx, lag)
+		}
+	})
+	return n
+}
+
+// release sends batches on, first giving each still-pending record its
+// last chance and otherwise marking it miss. A non-empty reason (the
+// queue was full, shutdown) replaces the record's own in the metric.
+func (p *enrichProcessor) release(ctx context.Context, batches []*heldBatch, reason string) error {
+	if len(batches) == 0 {
+		return nil
+	}
+	now := p.now()
+	var t tally
+	var errs []error
+	for _, b := range batches {
+		forEach(b.logs, func(lr plog.LogRecord) {
+			if _, done := lr.Attributes().Get(AttrEnrichmentStatus); done {
+				return
+			}
+			o := p.enrich(lr, now, true, false)
+			if o.status == StatusMiss && reason != "" {
+				o.reason = reason
+			}
+			t.add(o)
+		})
+		if err := p.next.ConsumeLogs(ctx, b.logs); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	t.record(ctx, p.telemetry)
+	return errors.Join(errs...)
+}
+
+func forEach(ld plog.Logs, f func(plog.LogRecord)) {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				f(lrs.At(k))
+			}
+		}
+	}
+}
+
+// tally counts a batch's outcomes so each attribute set is recorded once
+// per batch rather than once per record.
+type tally map[outcome]int64
+
+func (t *tally) add(o outcome) {
+	if o.status == "" {
+		return
+	}
+	if *t == nil {
+		*t = make(tally, 4)
+	}
+	(*t)[o]++
+}
+
+func (t tally) record(ctx context.Context, tb *metadata.TelemetryBuilder) {
+	for o, n := range t {
+		attrs := []attribute.KeyValue{attribute.String("status", o.status)}
+		if o.reason != "" {
+			attrs = append(attrs, attribute.String("reason", o.reason))
+		}
+		tb.TapioK8sEnrichRecords.Add(ctx, n, metric.WithAttributes(attrs...))
+	}
+}

@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yairfalse/tapio/internal/loadgen"
+	"github.com/yairfalse/tapio/internal/systemdtest"
+)
+
+// loadEnv is what every load run shares: the binary, a real systemd, the
+// DNS and TCP servers the kernel events go to, the exec'd program.
+type loadEnv struct {
+	bin     string
+	dir     string
+	machine *systemdtest.Machine
+	dns     *loadgen.DNSResponder
+	tcp     *loadgen.TCPServer
+	execOp  loadgen.Op
+	runs    int
+}
+
+func newLoadEnv(b *testing.B) *loadEnv {
+	b.Helper()
+	root, err := loadgen.ModuleRoot()
+	require.NoError(b, err)
+	dir := b.TempDir()
+	ctx, cancel := context.WithTimeout(b.Context(), 10*time.Minute)
+	defer cancel()
+	bin, err := loadgen.Build(ctx, root, dir)
+	require.NoError(b, err)
+	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b)}
+	env.dns, err = loadgen.ListenDNS()
+	require.NoError(b, err)
+	b.Cleanup(func() { env.dns.Close() })
+	env.tcp, err = loadgen.ListenTCP()
+	require.NoError(b, err)
+	b.Cleanup(func() { env.tcp.Close() })
+	env.execOp, _, err = loadgen.ExecOp(dir)
+	require.NoError(b, err)
+	return env
+}
+
+// run is one collector and the sources pointed at it.
+type run struct {
+	cfg        loadgen.Config
+	col        *loadgen.Collector
+	sink       *loadgen.Sink
+	ready      time.Duration
+	cniFile    string
+	journal    *os.File
+	journalOp  loadgen.Op
+	cniOp      loadgen.Op
+	closeFiles func()
+}
+
+// start runs a fresh collector (so its counters and peak RSS belong to
+// this run alone) with its own CNI file and journal unit, sending to a
+// fresh sink.
+func (env *loadEnv) start(b *testing.B) *run {
+	b.Helper()
+	env.runs++
+	n := strconv.Itoa(env.runs)
+	unit := "tapio-load-j" + n
+	cniDir := filepath.Join(env.dir, "cni-"+n)
+	require.NoError(b, os.Mkdir(cniDir, 0o755))
+	cfg, err := loadgen.NewConfig(filepath.Join(cniDir, "*.log"))
+	require.NoError(b, err)
+	cfg.Systemd = &loadgen.SystemdSource{BusAddress: env.machine.BusAddress, JournalDir: env.machine.JournalDir, Units: []string{unit}}
+	cfg.BatchTimeout = 5 * time.Millisecond
+	cfg.LogLevel = "warn"
+
+	cls := newClassifier(env.tcp.Port())
+	cls.journalUnit = unit + ".service"
+	sink, err := loadgen.ListenSink(cls.classify)
+	require.NoError(b, err)
+	b.Cleanup(func() { sink.Close() })
+	cfg.OTLPEndpoint = sink.Endpoint()
+
+	// The journal lines come from a real unit: cat copies a fifo the
+	// benchmark writes into its stdout, which systemd connects to
+	// journald. Its rate limit is off, or journald would suppress lines
+	// beyond 10,000 per 30 s and the ledger would show them as missing.
+	fifo := "/run/tapio-load-" + n + ".fifo"
+	env.machine.MustExec(b, "mkfifo", fifo)
+	env.machine.MustExec(b, "systemd-run", "--quiet", "--unit="+unit, "-p", "LogRateLimitIntervalSec=0",
+		"/bin/sh", "-c", "exec cat "+fifo)
+	journal, err := os.OpenFile(filepath.Join(env.machine.Root, fifo), os.O_WRONLY, 0)
+	require.NoError(b, err)
+
+	cniFile := filepath.Join(cniDir, "calico.log")
+	cni, err := os.OpenFile(cniFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	require.NoError(b, err)
+
+	r := &run{cfg: cfg, sink: sink, cniFile: cniFile, journal: journal}
+	var flushJournal, flushCNI func() error
+	r.journalOp, flushJournal = loadgen.LineOp(journal, 1, func(seq uint64) string {
+		return "L" + strconv.FormatUint(seq, 10) + journalMarker + "\n"
+	})
+	r.cniOp, flushCNI = loadgen.LineOp(cni, 1, func(seq uint64) string {
+		// Calico's format, timestamped now, so the line's own time is
+		// when it was written.
+		return time.Now().UTC().Format("2006-01-02 15:04:05.000") +
+			" [INFO][4821] cni-plugin/k8s.go 67: Extracted identifiers for CmdAddK8s ContainerID=\"load" +
+			strconv.FormatUint(seq, 10) + "\" Namespace=\"load\" WorkloadEndpoint=\"node-k8s-load-eth0\"\n"
+	})
+	r.closeFiles = func() {
+		_ = flushJournal()
+		_ = flushCNI()
+		journal.Close()
+		cni.Close()
+	}
+	b.Cleanup(r.closeFiles)
+
+	config := filepath.Join(env.dir, "collector-"+n+".yaml")
+	require.NoError(b, cfg.Write(config))
+	r.col, err = loadgen.Start(env.bin, config)
+	require.NoError(b, err)
+	b.Cleanup(func() {
+		if err := r.col.Stop(); err != nil {
+			b.Errorf("stop collector: %v; log:\n%s", err, r.col.Output())
+		}
+	})
+	ctx, cancel := context.WithTimeout(b.Context(), time.Minute)
+	defer cancel()
+	r.ready, err = r.col.WaitReady(ctx, cfg.HealthURL())
+	require.NoError(b, err)
+	return r
+}
+
+// sample tracks the collector's resident set while load runs: VmHWM
+// would include the start-up peak, so the peak under load is sampled.
+func sample(ctx context.Context, pid int, every time.Duration) (peak func() uint64) {
+	var max uint64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if u, err := loadgen.ReadUsage(pid); err == nil && u.RSS > max {
+				max = u.RSS
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		<-done
+		return max
+	}
+}
+
+func mb(bytes uint64) float64 { return float64(bytes) / (1 << 20) }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func fmtOps(t loadgen.Tally) string {
+	return fmt.Sprintf("%s %d/%d (behind %d, failed %d)", t.Name, t.Done, t.Issued, t.Behind, t.Failed)
+}

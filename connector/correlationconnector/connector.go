@@ -99,20 +99,29 @@ func (c *correlator) closeIdle() {
 		case now := <-t.C:
 			c.mu.Lock()
 			idle := now.Sub(c.lastInput)
-			if c.lastInput.IsZero() || idle < c.tick {
-				c.mu.Unlock()
-				continue
+			quiet := !c.lastInput.IsZero() && idle >= c.tick
+			to := c.eng.Watermark().Add(idle)
+			if quiet {
+				c.lastInput = now
 			}
-			c.eng.Advance(c.eng.Watermark().Add(idle))
-			c.lastInput = now
-			trs, counts := c.eng.Drain()
 			c.mu.Unlock()
-			ctx := context.Background()
-			c.report(ctx, counts)
-			if err := c.emit(ctx, plog.NewLogs(), trs); err != nil {
-				c.logger.Warn("emit closed incidents", zap.Error(err))
+			if quiet {
+				c.advance(context.Background(), to)
 			}
 		}
+	}
+}
+
+// advance moves the event clock to and reports what closed.
+func (c *correlator) advance(ctx context.Context, to time.Time) {
+	c.mu.Lock()
+	c.eng.Advance(to)
+	trs, counts := c.eng.Drain()
+	send := c.build(plog.NewLogs(), trs)
+	c.mu.Unlock()
+	c.report(ctx, counts)
+	if err := send(ctx); err != nil {
+		c.logger.Warn("emit closed incidents", zap.Error(err))
 	}
 }
 
@@ -121,12 +130,13 @@ func (c *correlator) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	malformed := c.feed(ld)
 	c.lastInput = time.Now()
 	trs, counts := c.eng.Drain()
+	send := c.build(ld, trs)
 	c.mu.Unlock()
 	if malformed > 0 {
 		c.telemetry.TapioCorrelationEventsUncorrelated.Add(ctx, int64(malformed), metric.WithAttributes(attribute.String("reason", "malformed")))
 	}
 	c.report(ctx, counts)
-	return c.emit(ctx, ld, trs)
+	return send(ctx)
 }
 
 // feed runs every record a rule may want through the engine and marks the
@@ -163,34 +173,30 @@ func (c *correlator) feed(ld plog.Logs) (malformed int) {
 	return malformed
 }
 
-// emit sends this instance's output: the marked input plus incident
-// records, the incident spans, or the incident counts.
-func (c *correlator) emit(ctx context.Context, ld plog.Logs, trs []engine.Transition) error {
+// build makes this instance's output, under the lock since transitions
+// point at live incidents: the marked input plus incident records, the
+// incident spans, or the incident counts. The returned func sends it.
+func (c *correlator) build(ld plog.Logs, trs []engine.Transition) func(context.Context) error {
+	none := func(context.Context) error { return nil }
 	switch {
 	case c.out.logs != nil:
 		if len(trs) > 0 {
 			appendIncidents(ld, trs)
 		}
 		if ld.LogRecordCount() == 0 {
-			return nil
+			return none
 		}
-		return c.out.logs.ConsumeLogs(ctx, ld)
+		return func(ctx context.Context) error { return c.out.logs.ConsumeLogs(ctx, ld) }
 	case c.out.traces != nil:
 		if td := incidentTraces(trs); td.SpanCount() > 0 {
-			return c.out.traces.ConsumeTraces(ctx, td)
+			return func(ctx context.Context) error { return c.out.traces.ConsumeTraces(ctx, td) }
 		}
 	case c.out.metrics != nil:
-		if md := incidentMetrics(trs, c.openByRule()); md.DataPointCount() > 0 {
-			return c.out.metrics.ConsumeMetrics(ctx, md)
+		if md := incidentMetrics(trs, c.eng.OpenByRule()); md.DataPointCount() > 0 {
+			return func(ctx context.Context) error { return c.out.metrics.ConsumeMetrics(ctx, md) }
 		}
 	}
-	return nil
-}
-
-func (c *correlator) openByRule() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.eng.OpenByRule()
+	return none
 }
 
 func (c *correlator) report(ctx context.Context, n engine.Counters) {

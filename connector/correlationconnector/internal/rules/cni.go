@@ -108,7 +108,9 @@ func (*cniSetup) Assess(inc *engine.Incident) engine.Verdict {
 		cause = "pod sandbox creation failed"
 	}
 	s := fmt.Sprintf("%s cannot get a network: %s", inc.Key, cause)
-	if n := cni + sandbox; n > 1 {
+	// A CNI error and the kubelet's report of it are one attempt seen
+	// from two sides.
+	if n := max(cni, sandbox); n > 1 {
 		s += fmt.Sprintf(" (%d attempts%s)", n, within(inc.First, inc.Last))
 	}
 	if pending {

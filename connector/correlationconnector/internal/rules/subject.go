@@ -84,7 +84,10 @@ func within(first, last time.Time) string {
 	}
 	text := d.String()
 	if d >= time.Minute {
-		text = strings.TrimSuffix(text, "0s")
+		// 4m0s reads as 4m; 2m30s stays.
+		if t, ok := strings.CutSuffix(text, "m0s"); ok {
+			text = t + "m"
+		}
 	}
 	return " in " + text
 }

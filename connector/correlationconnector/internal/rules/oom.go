@@ -93,7 +93,8 @@ func (*oom) Observe(inc *engine.Incident, in engine.Input, sig engine.Signal) {
 		if ev.Process != nil && ev.Process.ExecutableName != "" {
 			d.process = ev.Process.ExecutableName
 		}
-		if o := ev.Kernel.OOM; o != nil {
+		if ev.Kernel != nil && ev.Kernel.OOM != nil {
+			o := ev.Kernel.OOM
 			d.limit = max(d.limit, o.MemoryLimitBytes)
 			d.rss = max(d.rss, o.RSSBytes)
 			d.nodeWide = o.MemoryCgroup == ""

@@ -3,6 +3,7 @@ package unifiedeventexporter
 import (
 	"encoding/json"
 	"math"
+	"time"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -123,4 +124,30 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 		require.NoError(t, json.Unmarshal(want, &wantBack))
 		assert.Equal(t, wantBack, back, "%q", s)
 	}
+}
+
+// TestLineCarriesIncident: the correlation connector's incident records are
+// UnifiedEvents too, and their part reaches consumers whole.
+func TestLineCarriesIncident(t *testing.T) {
+	lr := plog.NewLogRecord()
+	(&unifiedevent.Event{
+		ID: "inc-event", Name: unifiedevent.NameIncident, Source: unifiedevent.SourceCorrelation,
+		Message: "cart OOM-killed: memory limit reached",
+		K8s:     &unifiedevent.K8s{Namespace: "shop", WorkloadKind: "Deployment", WorkloadName: "cart"},
+		Incident: &unifiedevent.Incident{
+			ID: "inc-1", Rule: "oom", State: unifiedevent.IncidentOpened, RootCause: "memory limit reached",
+			Confidence: 0.75, FirstSeen: baseTime, LastSeen: baseTime.Add(time.Second), EventCount: 2,
+			MemberIDs: []string{"a", "b"}, Pods: []string{"shop/cart-7d9f"},
+		},
+	}).WriteTo(lr)
+	got := encodeOne(t, lr, pcommon.NewResource())
+	assert.Equal(t, "tapio.incident", got["name"])
+	assert.Equal(t, map[string]any{
+		"tapio.incident.id": "inc-1", "tapio.incident.rule": "oom", "tapio.incident.state": "opened",
+	}, got["attributes"])
+	assert.Equal(t, map[string]any{
+		"id": "inc-1", "rule": "oom", "state": "opened", "root_cause": "memory limit reached",
+		"confidence": 0.75, "first_seen": "2026-11-29T09:00:00Z", "last_seen": "2026-11-29T09:00:01Z",
+		"event_count": float64(2), "member_ids": []any{"a", "b"}, "pods": []any{"shop/cart-7d9f"},
+	}, got["body"].(map[string]any)["incident"])
 }

@@ -3,8 +3,8 @@ package unifiedeventexporter
 import (
 	"encoding/json"
 	"math"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

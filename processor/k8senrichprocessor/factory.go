@@ -36,13 +36,21 @@ func createDefaultConfig() component.Config {
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
-	p, err := newEnrichProcessor(set, cfg.(*Config), next)
+	pl, _, err := newLogsProcessor(ctx, set, cfg.(*Config), next)
+	return pl, err
+}
+
+// newLogsProcessor is createLogs that also hands back the processor, so
+// tests can wait for its cache.
+func newLogsProcessor(ctx context.Context, set processor.Settings, cfg *Config, next consumer.Logs) (processor.Logs, *enrichProcessor, error) {
+	p, err := newEnrichProcessor(set, cfg, next)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs,
+	pl, err := processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs,
 		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		processorhelper.WithStart(p.start),
 		processorhelper.WithShutdown(p.shutdown),
 	)
+	return pl, p, err
 }

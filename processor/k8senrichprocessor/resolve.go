@@ -23,16 +23,16 @@ const (
 // keys is what one pass over a record's attributes and body finds: the
 // handful of values that can name a pod.
 type keys struct {
-	at            time.Time
-	podUID        string
-	containerID   string
-	podName       string
-	namespace     string
-	pid           int64
-	cgroupID      int64
-	localAddress  string
-	peerAddress   string
-	hasStatus     bool
+	at           time.Time
+	podUID       string
+	containerID  string
+	podName      string
+	namespace    string
+	pid          int64
+	cgroupID     int64
+	localAddress string
+	peerAddress  string
+	hasStatus    bool
 }
 
 func readKeys(lr plog.LogRecord) keys {

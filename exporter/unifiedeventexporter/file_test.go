@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,6 +90,27 @@ func TestFileRotatesWithoutSplittingLines(t *testing.T) {
 	}
 	// parseLines fails on a line cut in two by a rotation.
 	requireExactlyOnce(t, idCounts(parseLines(t, data)), 0, batches*per)
+}
+
+// TestFileRotatesByAge: a quiet file is still handed over once it is
+// interval old, at the next write.
+func TestFileRotatesByAge(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.jsonl")
+	exp := startLogs(t, exportertest.NewNopSettings(metadata.Type), fileConfig(path, RotationConfig{Interval: 50 * time.Millisecond}))
+	sent := 0
+	require.Eventually(t, func() bool {
+		require.NoError(t, exp.ConsumeLogs(t.Context(), testLogs(sent, 10)))
+		sent += 10
+		// Names only: the file may be mid-rotation while the queue writes.
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		return len(entries) >= 2
+	}, 10*time.Second, 20*time.Millisecond)
+	require.NoError(t, exp.Shutdown(t.Context()))
+	data, files := readAll(t, dir)
+	require.GreaterOrEqual(t, len(files), 2)
+	requireExactlyOnce(t, idCounts(parseLines(t, data)), 0, sent)
 }
 
 func TestFileKeepsMaxBackups(t *testing.T) {

@@ -71,6 +71,9 @@ type Engine struct {
 	counters  Counters
 	sigs      []Signal
 	subjects  subjects
+	// closed remembers the ids of recently ended incidents: an event that
+	// would start one again is a re-delivery of its first event.
+	closed recent
 }
 
 // ErrNoRules means every rule is disabled: the connector would only pass
@@ -88,6 +91,7 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 	e := &Engine{
 		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: map[groupKey]*Incident{},
 		subjects: subjects{max: 4 * opts.MaxIncidents},
+		closed:   recent{max: opts.MaxIncidents},
 	}
 	for i, r := range rules {
 		for _, n := range r.Names() {
@@ -179,6 +183,10 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 		e.evict()
 	}
 	id := incidentID(r.Name(), s.Key, ev.ID)
+	if e.closed.has(id) {
+		e.counters.Duplicate++
+		return nil
+	}
 	inc = &Incident{
 		ID: id, Rule: r, Key: s.Key, TraceID: traceID(id), RootSpanID: spanID(id, "root"),
 		First: t, Last: t,

@@ -73,6 +73,7 @@ func (e *Engine) remove(inc *Incident, reason string) {
 		return
 	}
 	e.counters.Closed++
+	e.closed.add(inc.ID)
 	inc.changed = false
 	e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentClosed, Reason: reason, Spans: e.newSpans(inc)})
 }

@@ -2,6 +2,7 @@ package unifiedeventexporter
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -119,4 +120,29 @@ func TestHTTPClientErrorIsNotRetried(t *testing.T) {
 	assert.ErrorContains(t, err, "400")
 	require.NoError(t, exp.Shutdown(t.Context()))
 	assert.Equal(t, int64(1), srv.requests.Load())
+}
+
+func TestRetryAfter(t *testing.T) {
+	d, ok := retryAfter("7")
+	assert.True(t, ok)
+	assert.Equal(t, 7*time.Second, d)
+	d, ok = retryAfter(time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat))
+	assert.True(t, ok, "a date in the past means now")
+	assert.Zero(t, d)
+	d, ok = retryAfter(time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+	assert.True(t, ok)
+	assert.InDelta(t, time.Hour.Seconds(), d.Seconds(), 5)
+	for _, bad := range []string{"", "-3", "soon"} {
+		_, ok = retryAfter(bad)
+		assert.False(t, ok, "%q", bad)
+	}
+}
+
+func TestRetryableStatuses(t *testing.T) {
+	for code, want := range map[int]bool{
+		200: false, 400: false, 401: false, 404: false, 413: false,
+		408: true, 429: true, 500: true, 502: true, 503: true, 504: true,
+	} {
+		assert.Equal(t, want, retryable(code), "%d", code)
+	}
 }

@@ -64,7 +64,7 @@ func TestAgentDaemonSetHasWhatTheReceiversNeed(t *testing.T) {
 // runs.
 func TestWorkloadsMountTheShippedConfigs(t *testing.T) {
 	cases := map[string]string{
-		"DaemonSet/" + agentName:             "config/agent.yaml",
+		"DaemonSet/" + agentName:           "config/agent.yaml",
 		"Deployment/otelcol-tapio-gateway": "config/gateway.yaml",
 	}
 	objs := render(t, filepath.Join(deployDir, "base"))

@@ -18,7 +18,7 @@ BUILD_FLAGS := -trimpath -ldflags='-s -w'
 TEST_FLAGS  ?= -race -count=1 -timeout 30m
 FUZZTIME    ?= 20s
 
-.PHONY: all build run k8s-assets test bench fuzz generate generate-dist generate-bpf check-generated lint validate tidy clean
+.PHONY: all build run k8s-assets test bench fuzz generate generate-dist generate-bpf check-generated lint validate deploy-check tidy clean
 
 all: build
 
@@ -99,6 +99,11 @@ validate: build
 	@set -e; for c in $(SHIPPED_CONFIGS); do \
 	  echo "validate $$c"; ./$(BIN) validate --config $$c; \
 	done
+
+## deploy-check: render deploy/ (base and every overlay) with the kustomize library, apply it
+## with server-side dry-run to a real kube-apiserver, and check the agent's RBAC as its ServiceAccount
+deploy-check: k8s-assets
+	$(GO) test $(TEST_FLAGS) ./internal/deploycheck/...
 
 tidy:
 	$(GO) mod tidy

@@ -18,7 +18,7 @@ BUILD_FLAGS := -trimpath -ldflags='-s -w'
 TEST_FLAGS  ?= -race -count=1 -timeout 30m
 FUZZTIME    ?= 20s
 
-.PHONY: all build run k8s-assets test bench fuzz generate generate-dist generate-bpf check-generated lint validate deploy-check tidy clean
+.PHONY: all build run k8s-assets test bench bench-e2e fuzz generate generate-dist generate-bpf check-generated lint validate deploy-check tidy clean
 
 all: build
 
@@ -54,6 +54,11 @@ test: k8s-assets
 ## bench: every benchmark; results go into BENCHMARKS.md by hand, with the machine
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-e2e: the built collector under real load (1k, 10k, 50k events/s, max; idle; start to ready), as root
+LOAD_FLAGS ?= -load.duration 10s -load.idle 30s
+bench-e2e:
+	$(GO) test -run '^$$' -bench '^BenchmarkAgentLoad$$' -benchtime 1x -timeout 15m ./test/e2e/ $(LOAD_FLAGS)
 
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:

@@ -42,7 +42,7 @@ func Drive(ctx context.Context, name string, rate float64, workers int, d time.D
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	t := Tally{Name: name}
-	var done, failed atomic.Uint64
+	var done, failed, late atomic.Uint64
 	var errOnce sync.Once
 	// A queue of one second at most: a stall longer than that counts as
 	// behind instead of piling up work to burst out later.
@@ -53,6 +53,12 @@ func Drive(ctx context.Context, name string, rate float64, workers int, d time.D
 		go func() {
 			defer wg.Done()
 			for seq := range queue {
+				// Work still queued when the time is up was not done in
+				// time: it counts as behind, and the run ends on time.
+				if ctx.Err() != nil {
+					late.Add(1)
+					continue
+				}
 				if err := op(w, seq); err != nil {
 					failed.Add(1)
 					errOnce.Do(func() { t.FirstErr = err })
@@ -100,5 +106,6 @@ func Drive(ctx context.Context, name string, rate float64, workers int, d time.D
 	wg.Wait()
 	t.Elapsed = time.Since(start)
 	t.Done, t.Failed = done.Load(), failed.Load()
+	t.Behind += late.Load()
 	return t
 }

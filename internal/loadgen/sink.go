@@ -157,3 +157,14 @@ func (s *Sink) Summary() string {
 	}
 	return string(b)
 }
+
+// Classes is how many records of the given classes arrived so far.
+func (s *Sink) Classes(classes ...string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n uint64
+	for _, c := range classes {
+		n += s.classes[c]
+	}
+	return n
+}

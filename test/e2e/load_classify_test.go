@@ -30,6 +30,12 @@ const (
 	execCommLength = 15
 )
 
+// kernelClasses are the records timed from the kernel's own clock.
+var kernelClasses = []string{classExec, classExit, classConnect, classTCP, classDNSQuery, classDNS}
+
+// allLoadClasses are every class the load's records fall in.
+var allLoadClasses = append([]string{classCNI, classJournal}, kernelClasses...)
+
 // opClasses maps each generator to the class that counts its operations.
 var opClasses = map[string]string{
 	"exec": classExec, "tcp": classConnect, "dns": classDNSQuery, "cni": classCNI, "journal": classJournal,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,15 +52,16 @@ func newLoadEnv(b *testing.B) *loadEnv {
 
 // run is one collector and the sources pointed at it.
 type run struct {
-	cfg        loadgen.Config
-	col        *loadgen.Collector
-	sink       *loadgen.Sink
-	ready      time.Duration
-	cniFile    string
-	journal    *os.File
-	journalOp  loadgen.Op
-	cniOp      loadgen.Op
-	closeFiles func()
+	cfg         loadgen.Config
+	col         *loadgen.Collector
+	sink        *loadgen.Sink
+	ready       time.Duration
+	cniFile     string
+	journalUnit string
+	journal     *os.File
+	journalOp   loadgen.Op
+	cniOp       loadgen.Op
+	closeFiles  func()
 }
 
 // start runs a fresh collector (so its counters and peak RSS belong to
@@ -99,7 +102,7 @@ func (env *loadEnv) start(b *testing.B) *run {
 	cni, err := os.OpenFile(cniFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	require.NoError(b, err)
 
-	r := &run{cfg: cfg, sink: sink, cniFile: cniFile, journal: journal}
+	r := &run{cfg: cfg, sink: sink, cniFile: cniFile, journal: journal, journalUnit: unit + ".service"}
 	var flushJournal, flushCNI func() error
 	r.journalOp, flushJournal = loadgen.LineOp(journal, 1, func(seq uint64) string {
 		return "L" + strconv.FormatUint(seq, 10) + journalMarker + "\n"
@@ -133,6 +136,16 @@ func (env *loadEnv) start(b *testing.B) *run {
 	r.ready, err = r.col.WaitReady(ctx, cfg.HealthURL())
 	require.NoError(b, err)
 	return r
+}
+
+// journalStored counts the load lines journald kept for the run's unit,
+// so lines journald dropped are not blamed on the collector.
+func (env *loadEnv) journalStored(b *testing.B, r *run) int {
+	b.Helper()
+	out, err := exec.Command("journalctl", "--directory", env.machine.JournalDir,
+		"--unit", r.journalUnit, "--output", "cat", "--no-pager").Output()
+	require.NoError(b, err)
+	return strings.Count(string(out), journalMarker)
 }
 
 // sample tracks the collector's resident set while load runs: VmHWM

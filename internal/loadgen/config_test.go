@@ -1,0 +1,66 @@
+package loadgen
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+func render(t *testing.T, c Config) map[string]any {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	require.NoError(t, c.Write(path))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, yaml.Unmarshal(data, &out), "%s", data)
+	return out
+}
+
+func logsPipeline(t *testing.T, m map[string]any) map[string]any {
+	t.Helper()
+	return m["service"].(map[string]any)["pipelines"].(map[string]any)["logs"].(map[string]any)
+}
+
+func TestConfigRendersTheAgentPipeline(t *testing.T) {
+	c, err := NewConfig("/tmp/cni dir/*.log")
+	require.NoError(t, err)
+	c.Systemd = &SystemdSource{BusAddress: "unix:path=/x", JournalDir: "/j", Units: []string{"a-*", "b"}}
+	c.K8s = &K8sSource{Kubeconfig: "/k"}
+	c.FilePath = "/out.json"
+	c.OTLPEndpoint = "http://127.0.0.1:1"
+	c.Enrich = "  tapio_k8s_enrich: {}"
+	c.ExtraProcessors = []string{"tapio_k8s_enrich"}
+	m := render(t, c)
+
+	receivers := m["receivers"].(map[string]any)
+	assert.Equal(t, []any{"/tmp/cni dir/*.log"}, receivers["tapio_cni"].(map[string]any)["include"])
+	assert.Equal(t, []any{"a-*", "b"}, receivers["tapio_systemd"].(map[string]any)["units"])
+	assert.Equal(t, "on", receivers["tapio_k8s_watch"].(map[string]any)["cluster_scoped"])
+	assert.Contains(t, m["processors"], "tapio_k8s_enrich")
+	logs := logsPipeline(t, m)
+	assert.Equal(t, []any{"tapio_ebpf", "tapio_cni", "tapio_systemd", "tapio_k8s_watch"}, logs["receivers"])
+	assert.Equal(t, []any{"tapio_unified", "tapio_k8s_enrich", "batch"}, logs["processors"])
+	assert.Equal(t, []any{"file", "otlp_http"}, logs["exporters"])
+}
+
+func TestConfigLeavesOutWhatIsNotSet(t *testing.T) {
+	c, err := NewConfig("/cni/*.log")
+	require.NoError(t, err)
+	c.OTLPEndpoint = "http://127.0.0.1:1"
+	m := render(t, c)
+	assert.NotContains(t, m["receivers"], "tapio_systemd")
+	assert.NotContains(t, m["receivers"], "tapio_k8s_watch")
+	assert.NotContains(t, m, "connectors")
+	assert.Equal(t, []any{"otlp_http"}, logsPipeline(t, m)["exporters"])
+}
+
+func TestConfigNeedsAnExporter(t *testing.T) {
+	c, err := NewConfig("/cni/*.log")
+	require.NoError(t, err)
+	assert.ErrorContains(t, c.Write(filepath.Join(t.TempDir(), "c.yaml")), "no exporter")
+}

@@ -1,0 +1,65 @@
+package loadgen
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+)
+
+func logsWith(stamps ...time.Time) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for _, ts := range stamps {
+		lr := lrs.AppendEmpty()
+		lr.Attributes().PutStr("class", "mine")
+		if !ts.IsZero() {
+			lr.SetTimestamp(pcommon.NewTimestampFromTime(ts))
+		}
+	}
+	lrs.AppendEmpty() // a record that is not the load's
+	return ld
+}
+
+func TestSinkCountsAndTimesRecords(t *testing.T) {
+	s, err := ListenSink(func(lr plog.LogRecord) string {
+		v, _ := lr.Attributes().Get("class")
+		return v.Str()
+	})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+
+	now := time.Now()
+	body, err := plogotlp.NewExportRequestFromLogs(logsWith(now.Add(-10*time.Millisecond), now.Add(-time.Second), time.Time{})).MarshalProto()
+	require.NoError(t, err)
+	resp, err := http.Post(s.Endpoint()+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	assert.Equal(t, uint64(4), s.Records())
+	assert.Equal(t, uint64(3), s.Class("mine"))
+	assert.Equal(t, uint64(3), s.Classes("mine", "other"))
+	q, n := s.Latency([]float64{0, 0.99})
+	assert.Equal(t, 2, n, "the record without a timestamp is counted, not timed")
+	assert.GreaterOrEqual(t, q[0], 10*time.Millisecond)
+	assert.GreaterOrEqual(t, q[1], time.Second)
+	assert.Contains(t, s.Summary(), "mine 3")
+}
+
+func TestSinkRejectsWhatIsNotOTLP(t *testing.T) {
+	s, err := ListenSink(func(plog.LogRecord) string { return "" })
+	require.NoError(t, err)
+	defer s.Close()
+	resp, err := http.Post(s.Endpoint()+"/v1/logs", "application/x-protobuf", bytes.NewReader([]byte{0xff, 0xff, 0xff}))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Zero(t, s.Records())
+}

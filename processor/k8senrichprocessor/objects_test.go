@@ -71,7 +71,7 @@ func (e *env) cronJobPod(name string) *corev1.Pod {
 	}, metav1.CreateOptions{})
 	require.NoError(e.t, err)
 	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
-		GenerateName: job.Name + "-",
+		GenerateName:    job.Name + "-",
 		OwnerReferences: []metav1.OwnerReference{controllerRef(batchv1.SchemeGroupVersion.WithKind("Job"), job)},
 	}}
 }

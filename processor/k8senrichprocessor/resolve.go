@@ -174,6 +174,9 @@ func (r *resolver) cgroup(k *keys, now time.Time) (cgroups.Entry, bool) {
 	}
 	if k.pid > 0 {
 		if e, ok := r.pids.Resolve(k.pid, now); ok && e.InPod {
+			if k.cgroupID > 1 {
+				r.ids.Add(uint64(k.cgroupID), e.Path)
+			}
 			return e, true
 		}
 	}

@@ -37,7 +37,10 @@ var workloadAttrs = map[string]string{
 // (a Kubernetes Event's reason stays), and the semconv attributes.
 func writeSubject(lr plog.LogRecord, s subject, w kubecache.Owner) {
 	attrs := lr.Attributes()
+	// Room for every key written below, so the slices grow once.
+	attrs.EnsureCapacity(attrs.Len() + 9)
 	body := bodyMap(lr)
+	body.EnsureCapacity(body.Len() + 3)
 	p := s.pod
 	container := ""
 	if s.containerID != "" {

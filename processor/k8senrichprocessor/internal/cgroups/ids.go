@@ -59,6 +59,18 @@ func (r *IDs) Lookup(id uint64) (Entry, bool) {
 	return e, ok
 }
 
+// Add records the path of a cgroup id learned another way (from a pid's
+// /proc entry), so the id costs no walk next time.
+func (r *IDs) Add(id uint64, path string) {
+	ref, inPod := cgroupid.Parse(path)
+	r.mu.Lock()
+	if len(r.entries) >= r.maxEntries {
+		clear(r.entries)
+	}
+	r.entries[id] = Entry{Path: path, Ref: ref, InPod: inPod}
+	r.mu.Unlock()
+}
+
 // Resolve returns the entry for id, walking the hierarchy once more when
 // it is unknown and the last walk is older than minWalk.
 func (r *IDs) Resolve(id uint64) (Entry, bool) {

@@ -1,0 +1,178 @@
+package k8senrichprocessor
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/kubecache"
+	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/metadata"
+)
+
+const benchPods = 10_000
+
+// benchProcessor is a processor whose cache holds benchPods pods on this
+// node, a Service per 10 pods, and a known cgroup per pod. The cache is
+// filled directly: the benchmark measures enrichment, not the API server.
+func benchProcessor(b *testing.B) (*enrichProcessor, []*unifiedevent.Event) {
+	b.Helper()
+	cfg := createDefaultConfig().(*Config)
+	cfg.NodeName = thisNode
+	cfg.HostProc = b.TempDir()
+	cfg.CgroupRoot = b.TempDir()
+	p, err := newEnrichProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = p.shutdown(b.Context()) })
+	c := p.cache
+	now := time.Now()
+	var services []*kubecache.Service
+	events := make([]*unifiedevent.Event, 0, benchPods)
+	for i := range benchPods {
+		app := fmt.Sprintf("app-%d", i/10)
+		uid := fmt.Sprintf("%08x-7a52-4a89-9d1c-%012x", i, i)
+		cid := fmt.Sprintf("%064x", i+1)
+		ip := netip.AddrFrom4([4]byte{10, 244, byte(i >> 8), byte(i)})
+		c.UpsertPod(&kubecache.Pod{
+			UID: uid, Name: fmt.Sprintf("%s-7d9f8c6b5-%05d", app, i), Namespace: "shop", Node: thisNode,
+			OwnerKind: "ReplicaSet", OwnerName: app + "-7d9f8c6b5", OwnerUID: "rs-" + app,
+			Labels: []string{"app", app}, IPs: []netip.Addr{ip},
+			Containers: []kubecache.Container{{ID: cid, Name: "main"}}, Created: now.Add(-time.Hour),
+		}, now.Add(-time.Hour))
+		if i%10 == 0 {
+			c.UpsertOwner(kubecache.KindReplicaSet, "rs-"+app, kubecache.Owner{Kind: "Deployment", Name: app})
+			services = append(services, &kubecache.Service{Name: app, Namespace: "shop",
+				ClusterIPs: []netip.Addr{netip.AddrFrom4([4]byte{10, 96, byte(i >> 8), byte(i)})}, Selector: []string{"app", app}})
+		}
+		cg := int64(100_000 + i)
+		p.resolver.ids.Add(uint64(cg), "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"+uid+".slice/cri-containerd-"+cid+".scope")
+		// The mix a node sends: execs, connects to another pod, DNS.
+		peer := netip.AddrFrom4([4]byte{10, 244, byte((i + 7) % benchPods >> 8), byte((i + 7) % benchPods)})
+		switch i % 3 {
+		case 0:
+			events = append(events, execEvent(cg, now))
+		case 1:
+			events = append(events, tcpEvent(cg, ip.String(), peer.String(), now))
+		default:
+			events = append(events, dnsEvent(cg, ip.String(), now))
+		}
+	}
+	c.ReplaceServices(services)
+	return p, events
+}
+
+func batchOf(events []*unifiedevent.Event) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for _, ev := range events {
+		ev.WriteTo(lrs.AppendEmpty())
+	}
+	return ld
+}
+
+// BenchmarkEnrich is the processor's own work per event with 10,000 pods
+// cached: read the keys, resolve subject and peer, write the k8s parts.
+// Each round enriches a fresh copy of 10,000 decoded events (one per
+// pod); the copy is made with the timer stopped.
+func BenchmarkEnrich(b *testing.B) {
+	p, events := benchProcessor(b)
+	template := batchOf(events)
+	work := plog.NewLogs()
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		template.CopyTo(work)
+		b.StartTimer()
+		if _, err := p.processLogs(b.Context(), work); err != nil {
+			b.Fatal(err)
+		}
+		n += len(events)
+	}
+	b.StopTimer()
+	checkEnriched(b, work)
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
+}
+
+// BenchmarkDecodeRewrite is the alternative the processor avoids:
+// decoding each record into an Event, setting its K8s part and writing it
+// back, with the same lookups done beforehand.
+func BenchmarkDecodeRewrite(b *testing.B) {
+	p, events := benchProcessor(b)
+	template := batchOf(events)
+	work := plog.NewLogs()
+	pod := p.cache.PodByUID(fmt.Sprintf("%08x-7a52-4a89-9d1c-%012x", 0, 0))
+	k8s := &unifiedevent.K8s{PodUID: pod.UID, PodName: pod.Name, Namespace: pod.Namespace, NodeName: pod.Node,
+		ContainerName: "main", WorkloadKind: "Deployment", WorkloadName: "app-0", Services: pod.Services}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		template.CopyTo(work)
+		b.StartTimer()
+		forEach(work, func(lr plog.LogRecord) {
+			ev, err := unifiedevent.FromLogRecord(lr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ev.K8s = k8s
+			ev.WriteTo(lr)
+		})
+		n += len(events)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
+}
+
+// checkEnriched makes the benchmark fail if the work it timed did not
+// resolve every event.
+func checkEnriched(b *testing.B, ld plog.Logs) {
+	forEach(ld, func(lr plog.LogRecord) {
+		st, _ := lr.Attributes().Get(AttrEnrichmentStatus)
+		if st.Str() != StatusResolved {
+			b.Fatalf("event not resolved: %v", lr.Attributes().AsRaw())
+		}
+		if _, ok := lr.Attributes().Get("k8s.deployment.name"); !ok {
+			b.Fatalf("no workload: %v", lr.Attributes().AsRaw())
+		}
+	})
+}
+
+// BenchmarkResolve is the lookup half of BenchmarkEnrich alone: the keys
+// read from each record and the subject and peer found in the cache, with
+// nothing written. The difference to BenchmarkEnrich is the cost of the
+// pdata writes.
+func BenchmarkResolve(b *testing.B) {
+	p, events := benchProcessor(b)
+	ld := batchOf(events)
+	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	now := time.Now()
+	b.ReportAllocs()
+	n, found := 0, 0
+	for b.Loop() {
+		for i := 0; i < lrs.Len(); i++ {
+			k := readKeys(lrs.At(i))
+			if s := p.resolver.subject(&k, now); s.pod != nil {
+				p.cache.Workload(s.pod)
+				found++
+			}
+			p.resolver.peer(&k)
+		}
+		n += lrs.Len()
+	}
+	if found != n {
+		b.Fatalf("resolved %d of %d", found, n)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
+}

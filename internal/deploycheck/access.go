@@ -133,3 +133,31 @@ func resolve(mapper meta.RESTMapper, name string) (schema.GroupResource, error) 
 	}
 	return full.GroupResource(), nil
 }
+
+// AgentNeeds is everything the collector config at path asks of the API
+// server when it runs in podNamespace: its tapio_k8s_watch receiver's
+// streams and Lease, and tapio_k8s_enrich's watches when a pipeline uses it.
+func AgentNeeds(path, podNamespace string, mapper meta.RESTMapper) ([]Access, error) {
+	var need []Access
+	watching, err := UsesComponent(path, "receivers", k8swatchreceiver.NewFactory().Type().String())
+	if err != nil {
+		return nil, err
+	}
+	if watching {
+		cfg, err := WatchReceiverConfig(path)
+		if err != nil {
+			return nil, err
+		}
+		if need, err = NeededAccess(cfg, podNamespace, mapper); err != nil {
+			return nil, err
+		}
+	}
+	enriching, err := UsesComponent(path, "processors", "tapio_k8s_enrich")
+	if err != nil {
+		return nil, err
+	}
+	if enriching {
+		need = Union(need, EnrichAccess)
+	}
+	return need, nil
+}

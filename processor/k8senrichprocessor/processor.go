@@ -46,7 +46,6 @@ type enrichProcessor struct {
 
 	stop     chan struct{}
 	loopDone sync.WaitGroup
-	started  bool
 	stopOnce sync.Once
 }
 
@@ -112,7 +111,6 @@ func (p *enrichProcessor) start(_ context.Context, _ component.Host) error {
 }
 
 func (p *enrichProcessor) startLoop() {
-	p.started = true
 	p.loopDone.Go(p.loop)
 }
 

@@ -46,7 +46,7 @@ func writeSubject(lr plog.LogRecord, s subject, w kubecache.Owner) {
 	if s.containerID != "" {
 		container = p.ContainerName(s.containerID)
 	}
-	k := part(body, "k8s")
+	k := part(body, "k8s", 9)
 	putStr(k, "pod_uid", p.UID)
 	putStr(k, "pod_name", p.Name)
 	putStr(k, "namespace", p.Namespace)
@@ -65,7 +65,7 @@ func writeSubject(lr plog.LogRecord, s subject, w kubecache.Owner) {
 		putStr(attrs, key, w.Name)
 	}
 	if s.containerID != "" {
-		c := part(body, "container")
+		c := part(body, "container", 2)
 		putStr(c, "id", s.containerID)
 		putStr(c, "runtime", s.runtime)
 		putStr(attrs, attrContainerID, s.containerID)
@@ -76,7 +76,7 @@ func writeSubject(lr plog.LogRecord, s subject, w kubecache.Owner) {
 // writePeer writes the far side of a connection as the body's peer part;
 // the schema gives peers no attributes.
 func writePeer(lr plog.LogRecord, p *kubecache.Pod, svc *kubecache.Service, w kubecache.Owner) {
-	m := part(bodyMap(lr), "peer")
+	m := part(bodyMap(lr), "peer", 7)
 	if p != nil {
 		putStr(m, "pod_uid", p.UID)
 		putStr(m, "pod_name", p.Name)
@@ -100,12 +100,16 @@ func bodyMap(lr plog.LogRecord) pcommon.Map {
 	return pcommon.NewMap()
 }
 
-func part(body pcommon.Map, key string) pcommon.Map {
+// part returns the body's sub-map key, creating it with room for size
+// entries when the decoder wrote none.
+func part(body pcommon.Map, key string, size int) pcommon.Map {
 	if v, ok := body.Get(key); ok && v.Type() == pcommon.ValueTypeMap {
-		return v.Map()
+		m := v.Map()
+		m.EnsureCapacity(m.Len() + size)
+		return m
 	}
 	m := body.PutEmptyMap(key)
-	m.EnsureCapacity(8)
+	m.EnsureCapacity(size)
 	return m
 }
 

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -34,4 +35,23 @@ func TestCPUPercent(t *testing.T) {
 	a, b := Usage{CPU: time.Second}, Usage{CPU: 1500 * time.Millisecond}
 	assert.InDelta(t, 25, CPUPercent(a, b, 2*time.Second), 1e-9)
 	assert.Zero(t, CPUPercent(a, b, 0))
+}
+
+func TestReadTreeUsageAddsChildren(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	require.Contains(t, descendants(os.Getpid()), cmd.Process.Pid)
+	own, err := ReadUsage(os.Getpid())
+	require.NoError(t, err)
+	child, err := ReadUsage(cmd.Process.Pid)
+	require.NoError(t, err)
+	tree, err := ReadTreeUsage(os.Getpid())
+	require.NoError(t, err)
+	// Peaks only grow, so the later sum covers both earlier peaks.
+	assert.GreaterOrEqual(t, tree.PeakRSS, own.PeakRSS+child.PeakRSS)
+	assert.GreaterOrEqual(t, tree.CPU, own.CPU+child.CPU)
 }

@@ -158,7 +158,7 @@ func sample(ctx context.Context, pid int, every time.Duration) (peak func() uint
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if u, err := loadgen.ReadUsage(pid); err == nil && u.RSS > max {
+			if u, err := loadgen.ReadTreeUsage(pid); err == nil && u.RSS > max {
 				max = u.RSS
 			}
 			select {

@@ -29,7 +29,9 @@ type ledger struct {
 	exported, lossRecords uint64
 }
 
-func newLedger(before, after loadgen.Metrics, sink *loadgen.Sink) ledger {
+// newLedger accounts with the receivers' counters before and after the
+// load and the sink's counts of records and loss reports.
+func newLedger(before, after loadgen.Metrics, exported, lossRecords uint64) ledger {
 	sum := func(m loadgen.Metrics, names ...string) uint64 {
 		var total float64
 		for _, n := range names {
@@ -44,8 +46,8 @@ func newLedger(before, after loadgen.Metrics, sink *loadgen.Sink) ledger {
 		lostKernel:  sum(after, "otelcol_tapio_ebpf_events_lost"),
 		shed:        sum(after, "otelcol_tapio_ebpf_events_shed"),
 		dropped:     sum(after, droppedMetrics...),
-		exported:    sink.Records(),
-		lossRecords: sink.Class(classLoss),
+		exported:    exported,
+		lossRecords: lossRecords,
 	}
 }
 

@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yairfalse/tapio/internal/loadgen"
+)
+
+// result is one rate's measurements, before they are reported.
+type result struct {
+	rate            float64
+	wall            time.Duration
+	tallies         []loadgen.Tally
+	ledger          ledger
+	drained         bool
+	cpu             float64
+	peakRSS, endRSS uint64
+}
+
+// settleLedger reads the receivers' counters until every record they
+// read is exported or counted as dropped: records read just before the
+// scrape may still be in the pipeline. The sink is counted before each
+// scrape, so a record read after the scrape cannot make up for one lost
+// before it. It gives up after ten seconds and reports what is left.
+func settleLedger(b *testing.B, r *run, before loadgen.Metrics) ledger {
+	b.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		exported, loss := r.sink.Records(), r.sink.Class(classLoss)
+		m, err := loadgen.Scrape(b.Context(), r.cfg.MetricsURL())
+		require.NoError(b, err)
+		l := newLedger(before, m, exported, loss)
+		if l.unaccounted() <= 0 || time.Now().After(deadline) {
+			return l
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func report(b *testing.B, env *loadEnv, r *run, res result) {
+	p, timed := r.sink.Latency([]float64{0.5, 0.99}, kernelClasses...)
+	cni, _ := r.sink.Latency([]float64{0.99}, classCNI)
+	journal, _ := r.sink.Latency([]float64{0.99}, classJournal)
+	stored := uint64(env.journalStored(b, r))
+
+	// An operation is missing when its one marked record never arrived.
+	// Journal lines journald itself did not keep are its loss, not the
+	// collector's, and are counted apart.
+	var ops, missing, journaldLost uint64
+	var lines []string
+	for _, t := range res.tallies {
+		ops += t.Done
+		produced := t.Done
+		if t.Name == "journal" && stored < produced {
+			journaldLost, produced = produced-stored, stored
+		}
+		exported := r.sink.Class(opClasses[t.Name])
+		if exported < produced {
+			missing += produced - exported
+		}
+		line := fmtOps(t) + fmt.Sprintf(", exported %d", exported)
+		if t.FirstErr != nil {
+			line += fmt.Sprintf(", first error: %v", t.FirstErr)
+		}
+		lines = append(lines, line)
+	}
+	read := float64(res.ledger.readDuring) / res.wall.Seconds()
+	b.ReportMetric(float64(ops)/res.wall.Seconds(), "ops/s")
+	b.ReportMetric(read, "events/s")
+	b.ReportMetric(res.cpu, "cpu%")
+	b.ReportMetric(mb(res.peakRSS), "rss-peak-MB")
+	b.ReportMetric(mb(res.endRSS), "rss-end-MB")
+	b.ReportMetric(ms(p[0]), "p50-ms")
+	b.ReportMetric(ms(p[1]), "p99-ms")
+	b.ReportMetric(ms(cni[0]), "cni-p99-ms")
+	b.ReportMetric(ms(journal[0]), "journal-p99-ms")
+	b.ReportMetric(float64(res.ledger.lostKernel), "lost-kernel")
+	b.ReportMetric(float64(res.ledger.dropped), "dropped")
+	b.ReportMetric(float64(res.ledger.unaccounted()), "unaccounted")
+	b.ReportMetric(float64(missing), "ops-missing")
+	b.Logf("rate %s for %s: %.0f ops/s, collector read %.0f events/s; cpu %.1f%% of one core; rss peak %.1f MB, end %.1f MB; "+
+		"kernel event latency p50 %s p99 %s over %d records; drained: %v",
+		rateName(res.rate), res.wall.Round(time.Millisecond), float64(ops)/res.wall.Seconds(), read, res.cpu,
+		mb(res.peakRSS), mb(res.endRSS), p[0].Round(10*time.Microsecond), p[1].Round(10*time.Microsecond), timed, res.drained)
+	b.Logf("ledger: produced %d operations, %d missing from the export, %d journal lines journald did not keep; %s",
+		ops, missing, journaldLost, res.ledger)
+	b.Logf("load records by class: %s", r.sink.Summary())
+	b.Logf("operations: %s", strings.Join(lines, "; "))
+}

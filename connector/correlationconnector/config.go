@@ -21,6 +21,10 @@ type Config struct {
 	// Lateness is how far behind the newest event an event may arrive and
 	// still join its incident; later ones pass on uncorrelated.
 	Lateness time.Duration `mapstructure:"lateness"`
+	// UpdateInterval is the least time, in event time, between two
+	// updated records of one incident; what changes in between goes into
+	// the next updated or the closed record. 0 reports every batch.
+	UpdateInterval time.Duration `mapstructure:"update_interval"`
 	// ClusterDomain tells the DNS rule which names are search-path tries.
 	ClusterDomain string `mapstructure:"cluster_domain"`
 	// Rules switch and tune the built-in rules.
@@ -63,6 +67,7 @@ var (
 	errMaxEventsPerIncident = errors.New("max_events_per_incident must be positive")
 	errTTL                  = errors.New("ttl must be positive")
 	errLateness             = errors.New("lateness must not be negative")
+	errUpdateInterval       = errors.New("update_interval must not be negative")
 	errWindow               = errors.New("window must be positive")
 	errThreshold            = errors.New("threshold must be positive")
 	errTTLShorterThanWindow = errors.New("ttl is shorter than a rule window")
@@ -85,6 +90,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Lateness < 0 {
 		errs = append(errs, errLateness)
+	}
+	if c.UpdateInterval < 0 {
+		errs = append(errs, errUpdateInterval)
 	}
 	enabled := 0
 	for name, r := range c.Rules.each() {

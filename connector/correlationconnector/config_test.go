@@ -34,6 +34,7 @@ func TestLoadConfig(t *testing.T) {
 	want := createDefaultConfig().(*Config)
 	want.MaxOpenIncidents, want.MaxEventsPerIncident = 500, 16
 	want.TTL, want.Lateness, want.ClusterDomain = 20*time.Minute, time.Minute, "corp.local"
+	want.UpdateInterval = 0
 	want.Rules.OOM.Window = 5 * time.Minute
 	want.Rules.CrashLoop.Window, want.Rules.CrashLoop.Threshold = 15*time.Minute, 5
 	want.Rules.CNISetup.Enabled = false
@@ -46,7 +47,7 @@ func TestLoadConfig(t *testing.T) {
 func TestInvalidConfig(t *testing.T) {
 	for name, wants := range map[string][]error{
 		"no_rules":        {errNoRules},
-		"bad_bounds":      {errMaxOpenIncidents, errMaxEventsPerIncident, errTTL, errLateness},
+		"bad_bounds":      {errMaxOpenIncidents, errMaxEventsPerIncident, errTTL, errLateness, errUpdateInterval},
 		"window_over_ttl": {errTTLShorterThanWindow},
 		"bad_rule":        {errWindow, errThreshold, errNoUnits},
 	} {

@@ -35,6 +35,7 @@ func createDefaultConfig() component.Config {
 		MaxEventsPerIncident: 64,
 		TTL:                  15 * time.Minute,
 		Lateness:             30 * time.Second,
+		UpdateInterval:       10 * time.Second,
 		ClusterDomain:        "cluster.local",
 		Rules: RulesConfig{
 			OOM:         rule(10*time.Minute, 1),

@@ -30,7 +30,7 @@ func newEngine(cfg *Config) (*engine.Engine, error) {
 	}
 	eng, err := engine.New(engine.Options{
 		MaxIncidents: cfg.MaxOpenIncidents, MaxEventsPerIncident: cfg.MaxEventsPerIncident,
-		TTL: cfg.TTL, Lateness: cfg.Lateness,
+		TTL: cfg.TTL, Lateness: cfg.Lateness, UpdateInterval: cfg.UpdateInterval,
 	}, rs)
 	if err != nil {
 		return nil, fmt.Errorf("build correlation engine: %w", err)

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"time"
 
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -22,6 +23,10 @@ type Options struct {
 	// Lateness is how far behind the newest event time an event may be
 	// and still join; older ones pass uncorrelated and are counted.
 	Lateness time.Duration
+	// UpdateInterval is the least event time between two updated records
+	// of one incident; changes in between are folded into the next one
+	// (or the closed record), so a busy incident is not a record flood.
+	UpdateInterval time.Duration
 }
 
 // Counters are the engine's drops and evictions since the last Drain.
@@ -54,7 +59,7 @@ type Annotation struct {
 
 type groupKey struct {
 	rule int
-	key  string
+	key  Key
 }
 
 // Engine is not safe for concurrent use; the connector serialises calls.
@@ -71,6 +76,10 @@ type Engine struct {
 	counters  Counters
 	sigs      []Signal
 	subjects  subjects
+	seed      maphash.Seed
+	// nextDue is the earliest time a changed incident may report again,
+	// so Drain skips the changed list until then.
+	nextDue time.Time
 	// closed remembers the ids of recently ended incidents: an event that
 	// would start one again is a re-delivery of its first event.
 	closed recent
@@ -85,13 +94,14 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 	if len(rules) == 0 {
 		return nil, ErrNoRules
 	}
-	if opts.MaxIncidents <= 0 || opts.MaxEventsPerIncident <= 0 || opts.TTL <= 0 || opts.Lateness < 0 {
+	if opts.MaxIncidents <= 0 || opts.MaxEventsPerIncident <= 0 || opts.TTL <= 0 || opts.Lateness < 0 || opts.UpdateInterval < 0 {
 		return nil, fmt.Errorf("engine options %+v: bounds must be positive", opts)
 	}
 	e := &Engine{
 		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: map[groupKey]*Incident{},
 		subjects: subjects{max: 4 * opts.MaxIncidents},
 		closed:   recent{max: opts.MaxIncidents},
+		seed:     maphash.MakeSeed(),
 	}
 	for i, r := range rules {
 		for _, n := range r.Names() {
@@ -182,7 +192,7 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 	if len(e.groups) >= e.opts.MaxIncidents {
 		e.evict()
 	}
-	id := incidentID(r.Name(), s.Key, ev.ID)
+	id := incidentID(r.Name(), s.Key.String(), ev.ID)
 	if e.closed.has(id) {
 		e.counters.Duplicate++
 		return nil
@@ -199,8 +209,9 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 
 func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup bool) {
 	ev := in.Event
-	for i := range inc.Members {
-		if inc.Members[i].EventID == ev.ID {
+	h := maphash.String(e.seed, ev.ID)
+	for i, x := range inc.hashes {
+		if x == h && inc.Members[i].EventID == ev.ID {
 			e.counters.Duplicate++
 			return false, true
 		}
@@ -217,6 +228,7 @@ func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup
 			EventID: ev.ID, Name: ev.Name, Role: s.Role, Time: t, Message: ev.Message,
 			SpanID: spanID(inc.ID, ev.ID),
 		})
+		inc.hashes = append(inc.hashes, h)
 		kept = true
 	} else {
 		e.counters.MembersDropped++
@@ -224,18 +236,26 @@ func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup
 	inc.addRole(s.Role)
 	inc.Impact.add(ev, in.Node)
 	inc.Rule.Observe(inc, in, s)
-	inc.verdict = inc.Rule.Assess(inc)
 	e.lru.MoveToBack(inc.elem)
+	// An open incident's verdict is read again at Drain, once per batch:
+	// summaries are text, too dear to build for every member.
+	if !inc.open {
+		inc.verdict = inc.Rule.Assess(inc)
+	}
 	switch {
 	case !inc.open && inc.verdict.Open:
 		// changed stays set until Drain, folding this batch's later
 		// members into the opened record.
 		inc.open, inc.changed = true, true
+		inc.reported = e.watermark
 		e.counters.Opened++
 		e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentOpened})
 	case inc.open && !inc.changed:
 		inc.changed = true
 		e.changed = append(e.changed, inc)
+		if due := inc.reported.Add(e.opts.UpdateInterval); len(e.changed) == 1 || due.Before(e.nextDue) {
+			e.nextDue = due
+		}
 	}
 	return kept, false
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"hash/fnv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -16,10 +17,14 @@ const idDomain = "tapio.incident.id/v1"
 func hashOf(parts ...string) [sha256.Size]byte {
 	h := sha256.New()
 	var n [8]byte
-	for _, p := range append([]string{idDomain}, parts...) {
+	write := func(p string) {
 		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
 		h.Write(n[:])
 		h.Write([]byte(p))
+	}
+	write(idDomain)
+	for _, p := range parts {
+		write(p)
 	}
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
@@ -44,9 +49,15 @@ func traceID(incidentID string) pcommon.TraceID {
 	return t
 }
 
+// spanID is FNV-1a over the incident id and the member's event id: span
+// ids need to be stable and distinct within one trace, not secret, and
+// one is made per kept member, where SHA-256 showed in profiles.
 func spanID(incidentID, part string) pcommon.SpanID {
-	sum := hashOf("span", incidentID, part)
+	h := fnv.New64a()
+	h.Write([]byte(incidentID))
+	h.Write([]byte{0})
+	h.Write([]byte(part))
 	var s pcommon.SpanID
-	copy(s[:], sum[:8])
+	binary.BigEndian.PutUint64(s[:], h.Sum64())
 	return s
 }

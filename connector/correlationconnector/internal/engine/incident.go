@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"container/list"
 	"slices"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -32,7 +34,7 @@ type roleCount struct {
 type Incident struct {
 	ID      string
 	Rule    Rule
-	Key     string
+	Key     Key
 	TraceID pcommon.TraceID
 	// RootSpanID is the span the member spans hang from.
 	RootSpanID  pcommon.SpanID
@@ -40,6 +42,9 @@ type Incident struct {
 	// Members are the first kept events; Count counts all of them.
 	Members []Member
 	Count   int
+	// hashes of the Members' event ids, packed apart from the members so
+	// the duplicate check reads one cache line per eight, not per member.
+	hashes []uint64
 	// Data is the rule's own state (last exit code, memory limit …), set
 	// in Observe; the engine never reads it.
 	Data   any
@@ -50,6 +55,8 @@ type Incident struct {
 	open    bool
 	// changed marks an open incident with members not yet reported.
 	changed bool
+	// reported is the event time of the last opened or updated record.
+	reported time.Time
 	// exported is how many Members have gone out as spans.
 	exported int
 	elem     *list.Element
@@ -82,40 +89,111 @@ func (in *Incident) Verdict() Verdict { return in.verdict }
 // Impact is what the incident hit, each list sorted and capped.
 type Impact struct {
 	Pods, Workloads, Nodes, Services []string
+	// last is the subject added last: members of one incident mostly
+	// name the same pod, and comparing it is cheaper than four searches.
+	last subjectID
+}
+
+type subjectID struct {
+	namespace, pod, kind, workload, node, service string
+	services                                      int
 }
 
 // maxImpact caps each impact list: an incident that hits more objects than
 // this is described by the first ones; memory per incident stays bounded.
 const maxImpact = 32
 
-func addSorted(s []string, v string) []string {
-	if v == "" {
+// joined is up to three parts meant to be joined by "/", passed by value
+// so that looking one up allocates nothing.
+type joined struct {
+	parts [3]string
+	n     int
+}
+
+func join(parts ...string) joined {
+	var j joined
+	for _, p := range parts {
+		if p == "" {
+			return joined{}
+		}
+		j.parts[j.n] = p
+		j.n++
+	}
+	return j
+}
+
+func (j joined) String() string { return strings.Join(j.parts[:j.n], "/") }
+
+// addSorted inserts j into the sorted s, allocating the joined string only
+// when it is new. A j with an empty part (n == 0) is skipped.
+func addSorted(s []string, j joined) []string {
+	if j.n == 0 {
 		return s
 	}
-	i, found := slices.BinarySearch(s, v)
+	i, found := slices.BinarySearchFunc(s, j, compareJoined)
 	if found || len(s) >= maxImpact {
 		return s
 	}
-	return slices.Insert(s, i, v)
+	return slices.Insert(s, i, j.String())
+}
+
+// compareJoined compares s with j.String() without building the latter.
+func compareJoined(s string, j joined) int {
+	for i, p := range j.parts[:j.n] {
+		if i > 0 {
+			if s == "" {
+				return -1
+			}
+			if c := cmp.Compare(s[0], '/'); c != 0 {
+				return c
+			}
+			s = s[1:]
+		}
+		n := min(len(s), len(p))
+		if c := strings.Compare(s[:n], p[:n]); c != 0 {
+			return c
+		}
+		if len(s) < len(p) {
+			return -1
+		}
+		s = s[len(p):]
+	}
+	if s != "" {
+		return 1
+	}
+	return 0
 }
 
 func (im *Impact) add(ev *unifiedevent.Event, node string) {
 	k := ev.K8s
+	id := subjectID{node: node}
 	if k != nil {
-		if k.PodName != "" && k.Namespace != "" {
-			im.Pods = addSorted(im.Pods, k.Namespace+"/"+k.PodName)
+		id = subjectID{
+			namespace: k.Namespace, pod: k.PodName, kind: k.WorkloadKind, workload: k.WorkloadName,
+			node: node, services: len(k.Services),
 		}
-		if k.WorkloadName != "" && k.Namespace != "" {
-			im.Workloads = addSorted(im.Workloads, k.Namespace+"/"+k.WorkloadKind+"/"+k.WorkloadName)
+		if k.NodeName != "" {
+			id.node = k.NodeName
 		}
-		for _, s := range k.Services {
-			if k.Namespace != "" {
-				im.Services = addSorted(im.Services, k.Namespace+"/"+s)
+		if len(k.Services) > 0 {
+			id.service = k.Services[0]
+		}
+	}
+	if id == im.last && id.services <= 1 {
+		return
+	}
+	im.last = id
+	if k != nil {
+		if k.Namespace != "" {
+			im.Pods = addSorted(im.Pods, join(k.Namespace, k.PodName))
+			im.Workloads = addSorted(im.Workloads, join(k.Namespace, k.WorkloadKind, k.WorkloadName))
+			for _, s := range k.Services {
+				im.Services = addSorted(im.Services, join(k.Namespace, s))
 			}
 		}
 		if k.NodeName != "" {
 			node = k.NodeName
 		}
 	}
-	im.Nodes = addSorted(im.Nodes, node)
+	im.Nodes = addSorted(im.Nodes, join(node))
 }

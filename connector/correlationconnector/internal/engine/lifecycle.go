@@ -74,6 +74,7 @@ func (e *Engine) remove(inc *Incident, reason string) {
 	}
 	e.counters.Closed++
 	e.closed.add(inc.ID)
+	inc.verdict = inc.Rule.Assess(inc)
 	inc.changed = false
 	e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentClosed, Reason: reason, Spans: e.newSpans(inc)})
 }
@@ -87,26 +88,48 @@ func (e *Engine) newSpans(inc *Incident) []Member {
 // Drain returns the transitions since the last Drain, updates folded into
 // one per incident, and the counters, both reset.
 func (e *Engine) Drain() ([]Transition, Counters) {
-	for _, inc := range e.changed {
-		if inc.changed {
-			inc.changed = false
-			e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentUpdated})
-		}
+	if len(e.changed) > 0 && !e.watermark.Before(e.nextDue) {
+		e.reportChanged()
 	}
-	e.changed = e.changed[:0]
 	out := e.out
 	for i := range out {
+		inc := out[i].Incident
+		if out[i].State == unifiedevent.IncidentClosed {
+			continue
+		}
+		inc.verdict = inc.Rule.Assess(inc)
 		if out[i].State == unifiedevent.IncidentOpened {
-			out[i].Incident.changed = false
+			inc.changed = false
 		}
-		if out[i].State != unifiedevent.IncidentClosed {
-			out[i].Spans = e.newSpans(out[i].Incident)
-		}
+		out[i].Spans = e.newSpans(inc)
 	}
 	e.out = nil
 	c := e.counters
 	e.counters = Counters{}
 	return out, c
+}
+
+// reportChanged emits an updated record for each changed incident whose
+// last report is UpdateInterval old, and keeps the others for later.
+func (e *Engine) reportChanged() {
+	keep := e.changed[:0]
+	for _, inc := range e.changed {
+		switch {
+		case !inc.changed:
+			// Closed, or reported as opened, since it changed.
+		case e.watermark.Sub(inc.reported) < e.opts.UpdateInterval:
+			if due := inc.reported.Add(e.opts.UpdateInterval); len(keep) == 0 || due.Before(e.nextDue) {
+				e.nextDue = due
+			}
+			keep = append(keep, inc)
+		default:
+			inc.changed = false
+			inc.reported = e.watermark
+			e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentUpdated})
+		}
+	}
+	clear(e.changed[len(keep):])
+	e.changed = keep
 }
 
 // OpenByRule counts the open incidents per rule name, every enabled rule

@@ -18,7 +18,7 @@ type Input struct {
 // (the object the story is about: a workload, a pod, a node) and in which
 // role (a link of the causal chain).
 type Signal struct {
-	Key  string
+	Key  Key
 	Role string
 	// Opens lets the signal start a new group. A symptom that many causes
 	// share (a BackOff event) only joins a group a cause already started,
@@ -56,3 +56,32 @@ type Rule interface {
 	// Assess reads the group after each change.
 	Assess(inc *Incident) Verdict
 }
+
+// Key names the object a rule's story is about. It is a struct rather than
+// one joined string so matching an event allocates nothing; String joins
+// the set parts with "/" (ns/Kind/name, ns/pod, node).
+type Key struct {
+	Namespace, Kind, Name string
+}
+
+func (k Key) String() string {
+	s := k.Name
+	if k.Kind != "" {
+		s = k.Kind + "/" + s
+	}
+	if k.Namespace != "" {
+		s = k.Namespace + "/" + s
+	}
+	return s
+}
+
+// Short is the name people use: namespace/name.
+func (k Key) Short() string {
+	if k.Namespace == "" {
+		return k.Name
+	}
+	return k.Namespace + "/" + k.Name
+}
+
+// IsZero reports an unset key, which matches nothing.
+func (k Key) IsZero() bool { return k == Key{} }

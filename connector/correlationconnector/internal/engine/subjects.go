@@ -7,8 +7,10 @@ import "github.com/yairfalse/tapio/internal/unifiedevent"
 // about it, a CNI line) groups with its workload's other events.
 type subjects struct {
 	max  int
-	pods map[string]workload
+	pods map[podRef]workload
 }
+
+type podRef struct{ namespace, name string }
 
 type workload struct{ kind, name string }
 
@@ -16,7 +18,7 @@ func (s *subjects) fill(k *unifiedevent.K8s) {
 	if k == nil || k.PodName == "" || k.Namespace == "" {
 		return
 	}
-	pod := k.Namespace + "/" + k.PodName
+	pod := podRef{k.Namespace, k.PodName}
 	if k.WorkloadName != "" {
 		if w, ok := s.pods[pod]; ok && w.kind == k.WorkloadKind && w.name == k.WorkloadName {
 			return
@@ -24,7 +26,7 @@ func (s *subjects) fill(k *unifiedevent.K8s) {
 		// Dropping everything at the cap is crude but bounded and cheap;
 		// the map refills from the next events of each pod.
 		if s.pods == nil || len(s.pods) >= s.max {
-			s.pods = make(map[string]workload, min(s.max, 1024))
+			s.pods = make(map[podRef]workload, min(s.max, 1024))
 		}
 		s.pods[pod] = workload{kind: k.WorkloadKind, name: k.WorkloadName}
 		return

@@ -36,7 +36,7 @@ func (*cniSetup) Names() []unifiedevent.Name {
 func (*cniSetup) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	ev := in.Event
 	key := podKey(ev.K8s)
-	if key == "" {
+	if key.IsZero() {
 		return out
 	}
 	switch {

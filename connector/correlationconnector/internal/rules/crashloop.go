@@ -41,7 +41,7 @@ func (*crashLoop) Names() []unifiedevent.Name {
 func (*crashLoop) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	ev := in.Event
 	key := workloadKey(ev.K8s)
-	if key == "" {
+	if key.IsZero() {
 		return out
 	}
 	switch {
@@ -142,7 +142,7 @@ func (r *crashLoop) Assess(inc *engine.Incident) engine.Verdict {
 		c += 0.15
 	}
 	n := max(exits, int(d.restarts))
-	s := fmt.Sprintf("%s crash-looping: %s%s", display(inc.Key), plural(n, "failed run", "failed runs"), within(inc.First, inc.Last))
+	s := fmt.Sprintf("%s crash-looping: %s%s", inc.Key.Short(), plural(n, "failed run", "failed runs"), within(inc.First, inc.Last))
 	if d.code != "" {
 		s += ", last " + d.code
 	}

@@ -47,7 +47,7 @@ func (*dnsTrouble) Names() []unifiedevent.Name {
 func (r *dnsTrouble) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	ev := in.Event
 	key := workloadKey(ev.K8s)
-	if key == "" {
+	if key.IsZero() {
 		return out
 	}
 	switch {
@@ -120,7 +120,7 @@ func (r *dnsTrouble) Assess(inc *engine.Incident) engine.Verdict {
 		c += 0.2
 	}
 	cause := "DNS " + d.rcode + " for " + d.name
-	s := fmt.Sprintf("%s DNS failing: %s%s, last %s for %s", display(inc.Key), plural(errs, "failed answer", "failed answers"), within(inc.First, inc.Last), d.rcode, d.name)
+	s := fmt.Sprintf("%s DNS failing: %s%s, last %s for %s", inc.Key.Short(), plural(errs, "failed answer", "failed answers"), within(inc.First, inc.Last), d.rcode, d.name)
 	if conns > 0 {
 		s += "; then " + plural(conns, "connection failure", "connection failures")
 	}

@@ -55,10 +55,11 @@ func nodeOf(in engine.Input) string {
 
 func (r *nodeRuntime) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	ev := in.Event
-	node := nodeOf(in)
-	if node == "" {
+	n := nodeOf(in)
+	if n == "" {
 		return out
 	}
+	node := engine.Key{Name: n}
 	switch {
 	case ev.Name == unifiedevent.NameUnitState:
 		s := ev.Systemd

@@ -41,7 +41,7 @@ func (*oom) Names() []unifiedevent.Name {
 func (*oom) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	ev := in.Event
 	key := workloadKey(ev.K8s)
-	if key == "" {
+	if key.IsZero() {
 		// An OOM kill of a host process is the node's business, not a
 		// workload's: no pod, no OOM incident.
 		return out
@@ -150,6 +150,6 @@ func (r *oom) Assess(inc *engine.Incident) engine.Verdict {
 	}
 	return engine.Verdict{
 		Open: true, RootCause: cause, Confidence: confidence(c),
-		Summary: fmt.Sprintf("%s OOMKilled %s%s: %s", display(inc.Key), plural(n, "time", "times"), within(inc.First, inc.Last), detail),
+		Summary: fmt.Sprintf("%s OOMKilled %s%s: %s", inc.Key.Short(), plural(n, "time", "times"), within(inc.First, inc.Last), detail),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yairfalse/tapio/connector/correlationconnector/internal/engine"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
@@ -19,37 +20,27 @@ type Params struct {
 }
 
 // workloadKey names the workload an event is about, or its pod when the
-// workload is unknown; "" when the event is not about a pod (a host
+// workload is unknown; zero when the event is not about a pod (a host
 // process), which keeps host events out of pod rules.
-func workloadKey(k *unifiedevent.K8s) string {
+func workloadKey(k *unifiedevent.K8s) engine.Key {
 	if k == nil || k.Namespace == "" {
-		return ""
+		return engine.Key{}
 	}
 	if k.WorkloadName != "" {
-		return k.Namespace + "/" + k.WorkloadKind + "/" + k.WorkloadName
+		return engine.Key{Namespace: k.Namespace, Kind: k.WorkloadKind, Name: k.WorkloadName}
 	}
 	if k.PodName != "" {
-		return k.Namespace + "/Pod/" + k.PodName
+		return engine.Key{Namespace: k.Namespace, Kind: "Pod", Name: k.PodName}
 	}
-	return ""
+	return engine.Key{}
 }
 
-// podKey names the pod an event is about, or "".
-func podKey(k *unifiedevent.K8s) string {
+// podKey names the pod an event is about, or zero.
+func podKey(k *unifiedevent.K8s) engine.Key {
 	if k == nil || k.Namespace == "" || k.PodName == "" {
-		return ""
+		return engine.Key{}
 	}
-	return k.Namespace + "/" + k.PodName
-}
-
-// display turns a key into the short name people use: payments/api for a
-// workload or a pod.
-func display(key string) string {
-	parts := strings.Split(key, "/")
-	if len(parts) == 3 {
-		return parts[0] + "/" + parts[2]
-	}
-	return key
+	return engine.Key{Namespace: k.Namespace, Name: k.PodName}
 }
 
 // isPodObject reports whether ev is a watched Pod object.

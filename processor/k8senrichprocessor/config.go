@@ -27,6 +27,13 @@ type Config struct {
 	// ids are kept. Empty: NODE_NAME, then the host name.
 	NodeName string `mapstructure:"node_name"`
 
+	// PeerPods watches every pod in the cluster, reduced on arrival to
+	// what enrichment needs, so the peer of a connection resolves to its
+	// pod wherever it runs. False watches only this node's pods: less
+	// traffic on a large cluster, but remote peers resolve only to their
+	// Service. Default true.
+	PeerPods bool `mapstructure:"peer_pods"`
+
 	// HostProc is the host's /proc as the collector sees it, read to find
 	// a pid's cgroup. Default /proc (a DaemonSet mounts the host's at
 	// /host/proc).

@@ -39,7 +39,7 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &Config{
 		AuthType: k8sclient.AuthKubeconfig, Kubeconfig: "/etc/tapio/kubeconfig", Context: "prod",
-		QPS: 20, Burst: 40, NodeName: "node-a", HostProc: "/host/proc", CgroupRoot: "/host/sys/fs/cgroup",
+		QPS: 20, Burst: 40, NodeName: "node-a", PeerPods: false, HostProc: "/host/proc", CgroupRoot: "/host/sys/fs/cgroup",
 		HoldBack: 500 * time.Millisecond, MaxHeldRecords: 2000, DeletedPodRetention: 10 * time.Minute,
 	}, cfg)
 

@@ -28,6 +28,7 @@ func createDefaultConfig() component.Config {
 		AuthType:            k8sclient.AuthServiceAccount,
 		QPS:                 5,
 		Burst:               10,
+		PeerPods:            true,
 		HostProc:            "/proc",
 		HoldBack:            2 * time.Second,
 		MaxHeldRecords:      10000,

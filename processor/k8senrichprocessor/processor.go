@@ -102,7 +102,7 @@ func (p *enrichProcessor) start(_ context.Context, _ component.Host) error {
 	if err != nil {
 		return fmt.Errorf("create metadata client: %w", err)
 	}
-	p.watch = kubecache.NewWatcher(p.cache, typed, md)
+	p.watch = kubecache.NewWatcher(p.cache, typed, md, !p.cfg.PeerPods)
 	p.watch.Start()
 	p.startLoop()
 	p.logger.Info("watching pods, services, replicasets and jobs",

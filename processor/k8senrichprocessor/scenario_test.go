@@ -224,3 +224,14 @@ func TestPIDFindsTheCgroupThroughProc(t *testing.T) {
 	assert.Equal(t, StatusResolved, g.status)
 	assert.Equal(t, subjectOf(pod, "main", "", ""), g.ev.K8s)
 }
+
+// TestPeerPodsOffWatchesOnlyThisNode checks the narrow agent mode.
+func TestPeerPodsOffWatchesOnlyThisNode(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PeerPods = false })
+	remote := e.runPod(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "remote"}, Spec: corev1.PodSpec{NodeName: otherNode}})
+	local := e.runPod(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "local"}, Spec: corev1.PodSpec{NodeName: thisNode}})
+	e.waitCached(local)
+	// Watch events arrive in resourceVersion order: a cluster-wide watch
+	// would have delivered the older remote pod before the local one.
+	assert.Nil(t, e.p.cache.PodByUID(string(remote.UID)))
+}

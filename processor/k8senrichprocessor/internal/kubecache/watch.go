@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
@@ -24,14 +25,18 @@ type Watcher struct {
 	typed    kubernetes.Interface
 	metadata metadata.Interface
 	now      func() time.Time
+	// nodeOnly limits the pod watch to this node's pods.
+	nodeOnly bool
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-// NewWatcher returns a watcher that fills c once started.
-func NewWatcher(c *Cache, typed kubernetes.Interface, md metadata.Interface) *Watcher {
-	return &Watcher{cache: c, typed: typed, metadata: md, now: time.Now}
+// NewWatcher returns a watcher that fills c once started. With nodeOnly
+// it watches only the pods of the cache's node: less traffic on a large
+// cluster, but peers then resolve only to local pods and Services.
+func NewWatcher(c *Cache, typed kubernetes.Interface, md metadata.Interface, nodeOnly bool) *Watcher {
+	return &Watcher{cache: c, typed: typed, metadata: md, now: time.Now, nodeOnly: nodeOnly}
 }
 
 // Start runs the reflectors until Stop. It does not wait for the first
@@ -40,11 +45,18 @@ func NewWatcher(c *Cache, typed kubernetes.Interface, md metadata.Interface) *Wa
 func (w *Watcher) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
+	scope := func(o *metav1.ListOptions) {
+		if w.nodeOnly {
+			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", w.cache.node).String()
+		}
+	}
 	pods := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			scope(&o)
 			return w.typed.CoreV1().Pods("").List(ctx, o)
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			scope(&o)
 			return w.typed.CoreV1().Pods("").Watch(ctx, o)
 		},
 	}

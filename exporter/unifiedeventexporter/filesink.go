@@ -16,6 +16,8 @@ import (
 
 const megabyte = 1 << 20
 
+var newline = []byte{'\n'}
+
 // errLineTooLarge means one event is larger than the whole rotated file may
 // be; no retry can write it.
 var errLineTooLarge = errors.New("event larger than rotation.max_megabytes")
@@ -27,6 +29,10 @@ type fileSink struct {
 
 	mu     sync.Mutex
 	writer *timberjack.Logger
+	// torn is set when a failed write left part of a line in the file
+	// (a full disk): the next write ends that line first, so the retried
+	// batch starts on a line of its own and only the fragment is unreadable.
+	torn bool
 }
 
 func newFileSink(cfg *FileConfig) *fileSink { return &fileSink{cfg: cfg} }
@@ -78,7 +84,14 @@ func (s *fileSink) write(_ context.Context, lines []byte) error {
 				return consumererror.NewPermanent(fmt.Errorf("%w (%d bytes)", errLineTooLarge, limit))
 			}
 		}
-		if _, err := s.writer.Write(chunk); err != nil {
+		if s.torn {
+			if _, err := s.writer.Write(newline); err != nil {
+				return fmt.Errorf("end torn line in %s: %w", s.cfg.Path, err)
+			}
+			s.torn = false
+		}
+		if n, err := s.writer.Write(chunk); err != nil {
+			s.torn = n > 0 && chunk[n-1] != '\n'
 			return fmt.Errorf("write %s: %w", s.cfg.Path, err)
 		}
 		lines = lines[len(chunk):]

@@ -40,8 +40,8 @@ func httpConfig(url, encoding string) *Config {
 }
 
 // TestHTTPFailsStallsRecoversNothingLost: the server answers 503, then
-// hangs past the client timeout, then recovers; every event arrives exactly
-// once, because neither a 503 nor a hang stored anything.
+// hangs past the client timeout, then throttles with 429, then recovers;
+// every event arrives exactly once, because none of those stored anything.
 func TestHTTPFailsStallsRecoversNothingLost(t *testing.T) {
 	for _, enc := range []string{EncodingJSONLines, EncodingJSONArray} {
 		t.Run(enc, func(t *testing.T) {
@@ -51,6 +51,8 @@ func TestHTTPFailsStallsRecoversNothingLost(t *testing.T) {
 					return fail
 				case n <= 10:
 					return stall
+				case n <= 12:
+					return throttle
 				default:
 					return accept
 				}
@@ -66,7 +68,7 @@ func TestHTTPFailsStallsRecoversNothingLost(t *testing.T) {
 			require.Eventually(t, func() bool { return srv.seenAll(0, batches*per) }, 30*time.Second, 10*time.Millisecond)
 			require.NoError(t, exp.Shutdown(t.Context()))
 
-			assert.Equal(t, int64(6), srv.failed.Load())
+			assert.Equal(t, int64(8), srv.failed.Load())
 			assert.Equal(t, int64(4), srv.stalled.Load())
 			requireExactlyOnce(t, srv.snapshot(), 0, batches*per)
 			srv.mu.Lock()

@@ -28,6 +28,8 @@ const (
 	acceptThenStall
 	// reject answers 400: the server refuses the batch itself.
 	reject
+	// throttle answers 429 with Retry-After, as a rate-limited backend.
+	throttle
 )
 
 // eventServer is a real HTTP server that stores the events it accepts and
@@ -71,6 +73,10 @@ func (s *eventServer) serve(w http.ResponseWriter, r *http.Request) {
 	case fail:
 		s.failed.Add(1)
 		http.Error(w, "backend overloaded", http.StatusServiceUnavailable)
+	case throttle:
+		s.failed.Add(1)
+		w.Header().Set("Retry-After", "0")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
 	case reject:
 		http.Error(w, "bad batch", http.StatusBadRequest)
 	case stall:

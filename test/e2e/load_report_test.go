@@ -83,6 +83,7 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.ReportMetric(float64(res.ledger.dropped), "dropped")
 	b.ReportMetric(float64(res.ledger.unaccounted()), "unaccounted")
 	b.ReportMetric(float64(missing), "ops-missing")
+	b.ReportMetric(ms(r.ready), "ready-ms")
 	b.Logf("rate %s for %s: %.0f ops/s, collector read %.0f events/s; cpu %.1f%% of one core; rss peak %.1f MB, end %.1f MB; "+
 		"kernel event latency p50 %s p99 %s over %d records; drained: %v",
 		rateName(res.rate), res.wall.Round(time.Millisecond), float64(ops)/res.wall.Seconds(), read, res.cpu,

@@ -61,18 +61,18 @@ func (env *loadEnv) idle(b *testing.B) {
 		*loadIdle, loadgen.CPUPercent(before, after, time.Since(start)), mb(after.RSS), r.ready, r.sink.Records())
 }
 
-// Records one operation of each generator causes, as measured here: an
-// exec and its exit; the DNS query and answer, each seen leaving one socket
-// and entering the other; a loopback connection's state changes on both
-// ends (connect, established, resets, closes). They turn a target rate of
-// events into operations; the collector's own read counter reports the
-// rate it really saw.
 // maxSchedule is the "max" rate's schedule, in events per second.
 const maxSchedule = 200_000
 
 // journalCap is the most journal lines per second a run writes.
 const journalCap = 3000
 
+// eventsPerOp is the records one operation of each generator causes, as
+// measured here: an exec and its exit; the DNS query and answer, each seen
+// leaving one socket and entering the other; a loopback connection's state
+// changes on both ends (connect, established, resets, closes). They turn a
+// target rate of events into operations; the collector's own read counter
+// reports the rate it really saw.
 var eventsPerOp = map[string]float64{"exec": 2, "journal": 1, "cni": 1, "dns": 4, "tcp": 8}
 
 // share is one generator's part of a run.
@@ -180,13 +180,4 @@ func waitStable(count func() uint64, quiet, limit time.Duration) bool {
 		}
 	}
 	return false
-}
-
-func tallyOf(ts []loadgen.Tally, name string) loadgen.Tally {
-	for _, t := range ts {
-		if t.Name == name {
-			return t
-		}
-	}
-	return loadgen.Tally{Name: name}
 }

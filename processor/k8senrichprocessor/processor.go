@@ -190,7 +190,10 @@ type outcome struct {
 func (p *enrichProcessor) enrich(lr plog.LogRecord, now time.Time, late, hold bool) outcome {
 	k := readKeys(lr)
 	s := p.resolver.subject(&k, now)
-	if s.wanted && hold {
+	// Watching only this node's pods, a pod named by a cluster-wide source
+	// (a Kubernetes Event about another node's pod) never arrives: waiting
+	// for it would only delay the record.
+	if s.wanted && hold && (p.cfg.PeerPods || s.local) {
 		return outcome{reason: s.reason}
 	}
 	var out outcome

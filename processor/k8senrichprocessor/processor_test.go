@@ -132,3 +132,13 @@ func TestShutdownBeforeStart(t *testing.T) {
 	require.NoError(t, pl.Shutdown(t.Context()))
 	require.NoError(t, pl.Shutdown(t.Context()))
 }
+
+func TestNodeOnlyDoesNotWaitForPodsNamedElsewhere(t *testing.T) {
+	p, _, _ := offline(t, func(c *Config) { c.HoldBack = time.Hour; c.PeerPods = false })
+	out, err := p.processLogs(t.Context(), batchOf([]*unifiedevent.Event{cniEvent("default", "elsewhere", time.Now())}))
+	require.NoError(t, err)
+	require.Equal(t, 1, out.LogRecordCount())
+	st, _ := testkit.LogRecords(out)[0].Attributes().Get(AttrEnrichmentStatus)
+	assert.Equal(t, StatusMiss, st.Str())
+	assert.Zero(t, p.hold.len())
+}

@@ -98,6 +98,9 @@ type subject struct {
 	// (yet); reason says which.
 	wanted bool
 	reason string
+	// local is set when the want comes from this node's kernel (a cgroup),
+	// so the pod must be one of this node's.
+	local bool
 }
 
 type resolver struct {
@@ -140,11 +143,11 @@ func (r *resolver) subject(k *keys, now time.Time) subject {
 				}
 			}
 			if e.Ref.PodUID != "" {
-				s.wanted, s.reason = true, reasonUnknownPod
+				s.wanted, s.reason, s.local = true, reasonUnknownPod, true
 			}
 		}
 	} else if k.cgroupID > 1 && !s.wanted {
-		s.wanted, s.reason = true, reasonUnknownCgroup
+		s.wanted, s.reason, s.local = true, reasonUnknownCgroup, true
 	}
 	if k.podName != "" && k.namespace != "" {
 		if s.pod = r.cache.PodByName(k.namespace, k.podName); s.pod != nil {

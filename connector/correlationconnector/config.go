@@ -41,6 +41,16 @@ type RulesConfig struct {
 	CNISetup    RuleConfig        `mapstructure:"cni_setup"`
 	NodeRuntime NodeRuntimeConfig `mapstructure:"node_runtime"`
 	DNS         RuleConfig        `mapstructure:"dns"`
+	// ServiceNoBackends: threshold = refused or reset connections.
+	ServiceNoBackends RuleConfig `mapstructure:"service_no_backends"`
+	// OOMCascade: threshold = other pods of the Service that restart.
+	OOMCascade RuleConfig `mapstructure:"oom_cascade"`
+	Rollout    RuleConfig `mapstructure:"rollout"`
+	// NodePressure: threshold = evictions that make a storm when no
+	// pressure condition was seen.
+	NodePressure RuleConfig `mapstructure:"node_pressure"`
+	// ConfigChange: threshold = pod restarts after the change.
+	ConfigChange RuleConfig `mapstructure:"config_change"`
 }
 
 // RuleConfig tunes one rule.
@@ -132,6 +142,8 @@ func (r *RulesConfig) each() func(yield func(string, RuleConfig) bool) {
 		}{
 			{"oom", r.OOM}, {"crash_loop", r.CrashLoop}, {"cni_setup", r.CNISetup},
 			{"node_runtime", r.NodeRuntime.RuleConfig}, {"dns", r.DNS},
+			{"service_no_backends", r.ServiceNoBackends}, {"oom_cascade", r.OOMCascade},
+			{"rollout", r.Rollout}, {"node_pressure", r.NodePressure}, {"config_change", r.ConfigChange},
 		} {
 			if !yield(x.name, x.cfg) {
 				return

@@ -41,6 +41,8 @@ func TestLoadConfig(t *testing.T) {
 	want.Rules.NodeRuntime.Window = 20 * time.Minute
 	want.Rules.NodeRuntime.Units = []string{"kubelet.service", "crio.service"}
 	want.Rules.DNS.Window, want.Rules.DNS.Threshold = 2*time.Minute, 10
+	want.Rules.Rollout.Window = 20 * time.Minute
+	want.Rules.ConfigChange.Enabled = false
 	require.Equal(t, want, all)
 }
 

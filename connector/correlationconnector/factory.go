@@ -43,6 +43,12 @@ func createDefaultConfig() component.Config {
 			CNISetup:    rule(5*time.Minute, 1),
 			NodeRuntime: NodeRuntimeConfig{RuleConfig: rule(10*time.Minute, 1), Units: slices.Clone(rules.DefaultRuntimeUnits)},
 			DNS:         rule(5*time.Minute, 5),
+
+			ServiceNoBackends: rule(2*time.Minute, 5),
+			OOMCascade:        rule(10*time.Minute, 1),
+			Rollout:           rule(15*time.Minute, 1),
+			NodePressure:      rule(10*time.Minute, 5),
+			ConfigChange:      rule(10*time.Minute, 2),
 		},
 	}
 }

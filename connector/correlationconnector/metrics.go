@@ -1,6 +1,7 @@
 package correlationconnector
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -18,15 +19,18 @@ type series struct{ rule, namespace, workload string }
 
 // incidentMetrics counts the incidents opened in this batch by rule,
 // namespace and workload (a delta sum: the connector keeps no per-series
-// state, so cardinality costs nothing here), and the open incidents per
-// rule as a gauge. Timestamps are event times, like everything else the
-// connector emits.
+// state, so cardinality costs nothing here), and, as a gauge, the open
+// incidents of each rule that had a transition, so a rule's gauge goes
+// back to zero when its last incident closes. Timestamps are event times,
+// like everything else the connector emits.
 func incidentMetrics(trs []engine.Transition, open map[string]int) pmetric.Metrics {
 	md := pmetric.NewMetrics()
 	counts := map[series]int64{}
+	touched := map[string]bool{}
 	var start, end time.Time
 	for _, tr := range trs {
 		inc := tr.Incident
+		touched[inc.Rule.Name()] = true
 		if end.IsZero() || inc.Last.After(end) {
 			end = inc.Last
 		}
@@ -84,13 +88,7 @@ func incidentMetrics(trs []engine.Transition, open map[string]int) pmetric.Metri
 	g.SetDescription("Incidents open now, by rule.")
 	g.SetUnit("{incidents}")
 	gauge := g.SetEmptyGauge()
-	for _, rule := range slices.Sorted(func(yield func(string) bool) {
-		for r := range open {
-			if !yield(r) {
-				return
-			}
-		}
-	}) {
+	for _, rule := range slices.Sorted(maps.Keys(touched)) {
 		dp := gauge.DataPoints().AppendEmpty()
 		dp.SetTimestamp(pcommon.NewTimestampFromTime(end))
 		dp.SetIntValue(int64(open[rule]))

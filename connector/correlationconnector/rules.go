@@ -28,6 +28,21 @@ func newEngine(cfg *Config) (*engine.Engine, error) {
 	if r.DNS.Enabled {
 		rs = append(rs, rules.NewDNS(params(r.DNS), cfg.ClusterDomain))
 	}
+	if r.ServiceNoBackends.Enabled {
+		rs = append(rs, rules.NewNoBackends(params(r.ServiceNoBackends)))
+	}
+	if r.OOMCascade.Enabled {
+		rs = append(rs, rules.NewOOMCascade(params(r.OOMCascade)))
+	}
+	if r.Rollout.Enabled {
+		rs = append(rs, rules.NewRollout(params(r.Rollout)))
+	}
+	if r.NodePressure.Enabled {
+		rs = append(rs, rules.NewNodePressure(params(r.NodePressure)))
+	}
+	if r.ConfigChange.Enabled {
+		rs = append(rs, rules.NewConfigChange(params(r.ConfigChange)))
+	}
 	eng, err := engine.New(engine.Options{
 		MaxIncidents: cfg.MaxOpenIncidents, MaxEventsPerIncident: cfg.MaxEventsPerIncident,
 		TTL: cfg.TTL, Lateness: cfg.Lateness, UpdateInterval: cfg.UpdateInterval,

@@ -196,4 +196,11 @@ func (im *Impact) add(ev *unifiedevent.Event, node string) {
 		}
 	}
 	im.Nodes = addSorted(im.Nodes, join(node))
+	// The far side of a failed connection is hit too: its Services are
+	// what users of the incident search by.
+	if p := ev.Peer; p != nil && p.Namespace != "" {
+		for _, s := range p.Services {
+			im.Services = addSorted(im.Services, join(p.Namespace, s))
+		}
+	}
 }

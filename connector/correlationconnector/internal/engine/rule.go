@@ -65,20 +65,23 @@ type Key struct {
 }
 
 func (k Key) String() string {
-	s := k.Name
-	if k.Kind != "" {
-		s = k.Kind + "/" + s
-	}
-	if k.Namespace != "" {
-		s = k.Namespace + "/" + s
+	s := ""
+	for _, p := range [...]string{k.Namespace, k.Kind, k.Name} {
+		if p == "" {
+			continue
+		}
+		if s != "" {
+			s += "/"
+		}
+		s += p
 	}
 	return s
 }
 
 // Short is the name people use: namespace/name.
 func (k Key) Short() string {
-	if k.Namespace == "" {
-		return k.Name
+	if k.Namespace == "" || k.Name == "" {
+		return k.Namespace + k.Name
 	}
 	return k.Namespace + "/" + k.Name
 }

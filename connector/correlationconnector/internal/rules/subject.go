@@ -102,3 +102,29 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// state returns the rule's state on inc, making it on first use.
+func state[T any](inc *engine.Incident) *T {
+	d, _ := inc.Data.(*T)
+	if d == nil {
+		d = new(T)
+		inc.Data = d
+	}
+	return d
+}
+
+// restarted reports a pod event that says a container restarted or is
+// failing: a Pod object with a failing reason, or a BackOff Event.
+func restarted(ev *unifiedevent.Event) bool {
+	if isReason(ev, "BackOff") {
+		return true
+	}
+	if !isPodObject(ev) || ev.K8s == nil {
+		return false
+	}
+	switch ev.K8s.Reason {
+	case "", "Completed":
+		return false
+	}
+	return true
+}

@@ -1,0 +1,92 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/yairfalse/tapio/connector/correlationconnector/internal/engine"
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
+
+// OOMCascadeName is rule 7: one pod is OOM killed, then other pods behind
+// the same Service restart (they took its load, or depended on it), per
+// Service.
+const OOMCascadeName = "oom_cascade"
+
+const (
+	roleFirstOOM    = "oom"
+	rolePeerRestart = "peer_restart"
+)
+
+type oomCascade struct{ p Params }
+
+// NewOOMCascade builds rule 7; Threshold is how many other pods must
+// restart.
+func NewOOMCascade(p Params) engine.Rule { return &oomCascade{p: p} }
+
+type cascadeData struct {
+	oomPods   []string
+	otherPods []string
+}
+
+func (*oomCascade) Name() string            { return OOMCascadeName }
+func (r *oomCascade) Window() time.Duration { return r.p.Window }
+func (*oomCascade) Names() []unifiedevent.Name {
+	return []unifiedevent.Name{unifiedevent.NameOOMKill, unifiedevent.NameK8sObject, unifiedevent.NameK8sEvent, unifiedevent.NameProcessExit}
+}
+
+func (*oomCascade) Match(in engine.Input, out []engine.Signal) []engine.Signal {
+	ev := in.Event
+	k := ev.K8s
+	if k == nil || k.Namespace == "" || k.PodName == "" || len(k.Services) == 0 {
+		return out
+	}
+	role, opens := "", false
+	switch {
+	case ev.Name == unifiedevent.NameOOMKill, isPodObject(ev) && oomContainer(ev.K8sObject) != nil:
+		role, opens = roleFirstOOM, true
+	case restarted(ev), ev.Name == unifiedevent.NameProcessExit && failedExit(ev):
+		role = rolePeerRestart
+	default:
+		return out
+	}
+	for _, svc := range k.Services {
+		out = append(out, engine.Signal{Key: engine.Key{Namespace: k.Namespace, Kind: "Service", Name: svc}, Role: role, Opens: opens})
+	}
+	return out
+}
+
+func (*oomCascade) Observe(inc *engine.Incident, in engine.Input, sig engine.Signal) {
+	d := state[cascadeData](inc)
+	pod := in.Event.K8s.PodName
+	if sig.Role == roleFirstOOM {
+		d.oomPods = addCapped(d.oomPods, pod)
+		return
+	}
+	d.otherPods = addCapped(d.otherPods, pod)
+}
+
+// others are the restarted pods that were not OOM killed themselves.
+func (d *cascadeData) others() []string {
+	var out []string
+	for _, p := range d.otherPods {
+		if !slices.Contains(d.oomPods, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (r *oomCascade) Assess(inc *engine.Incident) engine.Verdict {
+	d := state[cascadeData](inc)
+	others := d.others()
+	if len(d.oomPods) == 0 || len(others) < r.p.Threshold {
+		return engine.Verdict{}
+	}
+	c := confidence(0.5 + 0.1*float64(len(others)))
+	cause := "pod " + d.oomPods[0] + " OOMKilled"
+	s := fmt.Sprintf("service %s: pod %s OOMKilled, then %s behind the same service restarted%s",
+		inc.Key.Short(), d.oomPods[0], plural(len(others), "other pod", "other pods"), within(inc.First, inc.Last))
+	return engine.Verdict{Open: true, RootCause: cause, Confidence: c, Summary: s}
+}

@@ -62,9 +62,10 @@ type Config struct {
 	FileFlush    time.Duration
 	OTLPEndpoint string
 
-	// Hooks: YAML indented to sit under processors:, connectors: and
-	// exporters:, extra pipelines under service.pipelines:, and the names
-	// to add to the logs pipeline.
+	// Hooks: YAML indented to sit under receivers:, processors:,
+	// connectors: and exporters:, extra pipelines under
+	// service.pipelines:, and the names to add to the logs pipeline.
+	ExtraReceivers   string
 	Enrich           string
 	Connectors       string
 	ExtraExporters   string

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,14 +32,7 @@ type hooks struct {
 // pipelineHooks adds the compiled-in components to cfg.
 func pipelineHooks(t *testing.T, cfg *loadgen.Config) hooks {
 	t.Helper()
-	root, err := loadgen.ModuleRoot()
-	require.NoError(t, err)
-	src, err := os.ReadFile(filepath.Join(root, "distributions", "otelcol-tapio", "components.go"))
-	require.NoError(t, err)
-	h := hooks{
-		enrich:      strings.Contains(string(src), strconv.Quote(enrichImport)),
-		correlation: strings.Contains(string(src), strconv.Quote(correlationImport)),
-	}
+	h := hooks{enrich: compiledIn(t, enrichImport), correlation: compiledIn(t, correlationImport)}
 	if h.enrich {
 		// HOOK(enrich): against the same API server as tapio_k8s_watch.
 		cfg.Enrich = "  tapio_k8s_enrich:\n    auth_type: kubeconfig\n    kubeconfig: " + strconv.Quote(cfg.K8s.Kubeconfig) + "\n    node_name: " + cfg.NodeName

@@ -89,6 +89,10 @@ func (c *classifier) classify(lr plog.LogRecord) string {
 			return classJournal
 		}
 	}
+	if _, ok := attrs.Get("log.file.name"); ok && str(attrs, ue.AttrSource) == "" {
+		// Only the filelog peer writes records without a source.
+		return classFilelog
+	}
 	if str(attrs, ue.AttrSource) == ue.SourceCNI {
 		// The benchmark's CNI folder holds only its own file.
 		return classCNI

@@ -27,6 +27,9 @@ type loadEnv struct {
 	tcp     *loadgen.TCPServer
 	execOp  loadgen.Op
 	runs    int
+	// filelog is whether the distribution has contrib's filelog receiver
+	// to run beside tapio_cni.
+	filelog bool
 }
 
 func newLoadEnv(b *testing.B) *loadEnv {
@@ -38,7 +41,10 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	defer cancel()
 	bin, err := loadgen.Build(ctx, root, dir)
 	require.NoError(b, err)
-	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b)}
+	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b), filelog: compiledIn(b, filelogImport)}
+	if !env.filelog {
+		b.Log("contrib filelog is not in the distribution: no peer for tapio_cni in this run")
+	}
 	env.dns, err = loadgen.ListenDNS()
 	require.NoError(b, err)
 	b.Cleanup(func() { env.dns.Close() })
@@ -78,6 +84,9 @@ func (env *loadEnv) start(b *testing.B) *run {
 	require.NoError(b, err)
 	cfg.Systemd = &loadgen.SystemdSource{BusAddress: env.machine.BusAddress, JournalDir: env.machine.JournalDir, Units: []string{unit}}
 	cfg.BatchTimeout = 5 * time.Millisecond
+	if env.filelog {
+		filelogPeer(&cfg)
+	}
 	cfg.LogLevel = "warn"
 
 	cls := newClassifier(env.tcp.Port())

@@ -31,7 +31,9 @@ func settleLedger(b *testing.B, r *run, before loadgen.Metrics) ledger {
 	b.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		exported, loss := r.sink.Records(), r.sink.Class(classLoss)
+		// The filelog peer's records are read by a receiver outside the
+		// ledger's counters; they are reported apart.
+		exported, loss := r.sink.Records()-r.sink.Class(classFilelog), r.sink.Class(classLoss)
 		m, err := loadgen.Scrape(b.Context(), r.cfg.MetricsURL())
 		require.NoError(b, err)
 		l := newLedger(before, m, exported, loss)
@@ -92,4 +94,19 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		ops, missing, journaldLost, res.ledger)
 	b.Logf("load records by class: %s", r.sink.Summary())
 	b.Logf("operations: %s", strings.Join(lines, "; "))
+	if env.filelog {
+		q, n := r.sink.Latency([]float64{0.5, 0.99}, classFilelog)
+		b.ReportMetric(ms(q[1]), "filelog-p99-ms")
+		b.Logf("peer: contrib filelog read %d of the %d CNI lines, latency p50 %s p99 %s (tapio_cni p99 %s)",
+			n, tallyOf(res.tallies, "cni").Done, q[0].Round(10*time.Microsecond), q[1].Round(10*time.Microsecond), cni[0].Round(10*time.Microsecond))
+	}
+}
+
+func tallyOf(ts []loadgen.Tally, name string) loadgen.Tally {
+	for _, t := range ts {
+		if t.Name == name {
+			return t
+		}
+	}
+	return loadgen.Tally{Name: name}
 }

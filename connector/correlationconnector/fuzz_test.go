@@ -49,7 +49,8 @@ func (f *fuzzEvents) event(i int, t time.Time) *unifiedevent.Event {
 		ev.K8s = &unifiedevent.K8s{
 			Namespace: pick(f, "", "ns"), PodName: pick(f, "", "p1", "p2"), NodeName: pick(f, "", "n1"),
 			WorkloadKind: pick(f, "", "Deployment"), WorkloadName: pick(f, "", "w1", "w2"),
-			Reason:   pick(f, "", "BackOff", "OOMKilled", "FailedCreatePodSandBox", "Evicted", "CrashLoopBackOff"),
+			Reason: pick(f, "", "BackOff", "OOMKilled", "FailedCreatePodSandBox", "Evicted", "CrashLoopBackOff",
+				"ScalingReplicaSet", "FailedScheduling", "ImagePullBackOff", "Error"),
 			Services: pick(f, []string(nil), []string{"s"}),
 		}
 	}
@@ -63,7 +64,10 @@ func (f *fuzzEvents) event(i int, t time.Time) *unifiedevent.Event {
 		}
 	}
 	if mask&8 != 0 {
-		ev.K8sObject = &unifiedevent.K8sObject{Kind: pick(f, "", "Pod", "Node", "Event"), Phase: pick(f, "", "Pending", "Running")}
+		ev.K8sObject = &unifiedevent.K8sObject{
+			Kind: pick(f, "", "Pod", "Node", "Event", "ConfigMap"), Phase: pick(f, "", "Pending", "Running"),
+			Change: pick(f, "", "MODIFIED", "DELETED"), Name: pick(f, "", "cm"),
+		}
 		for range int(f.next() % 3) {
 			ev.K8sObject.Containers = append(ev.K8sObject.Containers, unifiedevent.K8sContainer{
 				Name: "c", State: pick(f, "", "waiting", "terminated"), Reason: pick(f, "", "OOMKilled", "CrashLoopBackOff", "Error"),
@@ -71,10 +75,10 @@ func (f *fuzzEvents) event(i int, t time.Time) *unifiedevent.Event {
 			})
 		}
 		for range int(f.next() % 2) {
-			ev.K8sObject.Conditions = append(ev.K8sObject.Conditions, unifiedevent.K8sCondition{Type: pick(f, "Ready", "MemoryPressure"), Status: pick(f, "True", "False", "Unknown")})
+			ev.K8sObject.Conditions = append(ev.K8sObject.Conditions, unifiedevent.K8sCondition{Type: pick(f, "Ready", "MemoryPressure", "DiskPressure"), Status: pick(f, "True", "False", "Unknown")})
 		}
 		if f.next()%2 == 0 {
-			ev.K8sObject.Event = &unifiedevent.K8sEvent{Message: pick(f, "", "sandbox failed")}
+			ev.K8sObject.Event = &unifiedevent.K8sEvent{Message: pick(f, "", "sandbox failed", "Scaled up replica set x-1 to 2", "Scaled down replica set ", "0/1 nodes: Insufficient cpu")}
 		}
 	}
 	if mask&16 != 0 {
@@ -92,6 +96,9 @@ func (f *fuzzEvents) event(i int, t time.Time) *unifiedevent.Event {
 			ActiveState: pick(f, "", "failed", "deactivating", "active"), SubState: pick(f, "", "auto-restart"), Result: pick(f, "", "exit-code"),
 		}
 	}
+	if mask&128 != 0 {
+		ev.Peer = &unifiedevent.K8s{Namespace: pick(f, "", "ns"), Services: pick(f, []string(nil), []string{"s"}, []string{"s", "t"})}
+	}
 	if mask&64 != 0 {
 		ev.CNI = &unifiedevent.CNI{Result: pick(f, "", "failure", "success"), Plugin: pick(f, "", "calico"), Error: pick(f, "", "boom")}
 	}
@@ -105,6 +112,7 @@ func FuzzEngine(f *testing.F) {
 		cfg := createDefaultConfig().(*Config)
 		cfg.MaxOpenIncidents, cfg.MaxEventsPerIncident = 4, 3
 		cfg.Rules.CrashLoop.Threshold, cfg.Rules.DNS.Threshold = 2, 2
+		cfg.Rules.ServiceNoBackends.Threshold, cfg.Rules.NodePressure.Threshold = 2, 2
 		eng, err := newEngine(cfg)
 		require.NoError(t, err)
 		src := &fuzzEvents{data: data}

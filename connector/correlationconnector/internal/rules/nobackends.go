@@ -75,8 +75,10 @@ func (*noBackends) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	default:
 		return out
 	}
+	// Backends go before connections fail, so they may start the group;
+	// only refusals make it an incident.
 	for _, svc := range k.Services {
-		out = append(out, engine.Signal{Key: engine.Key{Namespace: k.Namespace, Kind: "Service", Name: svc}, Role: role})
+		out = append(out, engine.Signal{Key: engine.Key{Namespace: k.Namespace, Kind: "Service", Name: svc}, Role: role, Opens: true})
 	}
 	return out
 }

@@ -50,9 +50,6 @@ func pressureOf(o *unifiedevent.K8sObject) []string {
 func (*nodePressure) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	ev := in.Event
 	node := nodeOf(in)
-	if ev.Name == unifiedevent.NameK8sEvent && ev.K8s != nil {
-		node = ev.K8s.NodeName
-	}
 	if node == "" {
 		return out
 	}

@@ -51,6 +51,12 @@ type RulesConfig struct {
 	NodePressure RuleConfig `mapstructure:"node_pressure"`
 	// ConfigChange: threshold = pod restarts after the change.
 	ConfigChange RuleConfig `mapstructure:"config_change"`
+	// Trace groups failures sharing a trace context; threshold = failed
+	// events, of at least two kinds.
+	Trace RuleConfig `mapstructure:"trace"`
+	// Workload groups a workload's failures with no causal chain; off by
+	// default. threshold = failed events, of at least two kinds.
+	Workload RuleConfig `mapstructure:"workload"`
 }
 
 // RuleConfig tunes one rule.
@@ -144,6 +150,7 @@ func (r *RulesConfig) each() func(yield func(string, RuleConfig) bool) {
 			{"node_runtime", r.NodeRuntime.RuleConfig}, {"dns", r.DNS},
 			{"service_no_backends", r.ServiceNoBackends}, {"oom_cascade", r.OOMCascade},
 			{"rollout", r.Rollout}, {"node_pressure", r.NodePressure}, {"config_change", r.ConfigChange},
+			{"trace", r.Trace}, {"workload", r.Workload},
 		} {
 			if !yield(x.name, x.cfg) {
 				return

@@ -43,6 +43,7 @@ func TestLoadConfig(t *testing.T) {
 	want.Rules.DNS.Window, want.Rules.DNS.Threshold = 2*time.Minute, 10
 	want.Rules.Rollout.Window = 20 * time.Minute
 	want.Rules.ConfigChange.Enabled = false
+	want.Rules.Workload.Enabled = true
 	require.Equal(t, want, all)
 }
 

@@ -148,7 +148,7 @@ func (c *correlator) feed(ld plog.Logs) (malformed int) {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				name := recordName(lr)
-				if name == unifiedevent.NameIncident || !c.eng.Wants(name) {
+				if name == unifiedevent.NameIncident || !c.eng.Wants(name, lr.SeverityNumber(), !lr.TraceID().IsEmpty()) {
 					continue
 				}
 				ev, err := unifiedevent.FromLogRecord(lr)
@@ -156,7 +156,7 @@ func (c *correlator) feed(ld plog.Logs) (malformed int) {
 					malformed++
 					continue
 				}
-				ann, ok := c.eng.Process(engine.Input{Event: ev, Node: node})
+				ann, ok := c.eng.Process(engine.Input{Event: ev, Node: node, TraceID: lr.TraceID()})
 				if !ok {
 					continue
 				}

@@ -49,6 +49,8 @@ func createDefaultConfig() component.Config {
 			Rollout:           rule(15*time.Minute, 1),
 			NodePressure:      rule(10*time.Minute, 5),
 			ConfigChange:      rule(10*time.Minute, 2),
+			Trace:             rule(5*time.Minute, 3),
+			Workload:          RuleConfig{Enabled: false, Window: 5 * time.Minute, Threshold: 5},
 		},
 	}
 }

@@ -43,6 +43,12 @@ func newEngine(cfg *Config) (*engine.Engine, error) {
 	if r.ConfigChange.Enabled {
 		rs = append(rs, rules.NewConfigChange(params(r.ConfigChange)))
 	}
+	if r.Trace.Enabled {
+		rs = append(rs, rules.NewTrace(params(r.Trace)))
+	}
+	if r.Workload.Enabled {
+		rs = append(rs, rules.NewWorkload(params(r.Workload)))
+	}
 	eng, err := engine.New(engine.Options{
 		MaxIncidents: cfg.MaxOpenIncidents, MaxEventsPerIncident: cfg.MaxEventsPerIncident,
 		TTL: cfg.TTL, Lateness: cfg.Lateness, UpdateInterval: cfg.UpdateInterval,

@@ -1,6 +1,7 @@
 package correlationconnector
 
 import (
+	"encoding/hex"
 	"flag"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/connector/connectortest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.yaml.in/yaml/v3"
 
@@ -50,6 +52,11 @@ type inEvent struct {
 	// Raw writes a record that is not a valid UnifiedEvent, to check it
 	// passes on untouched.
 	Raw bool `yaml:"raw"`
+	// TraceID and Severity are the envelope's trace context and severity
+	// number, which the grouping rules read.
+	TraceID  string `yaml:"trace_id"`
+	Severity int32  `yaml:"severity"`
+	Source   string `yaml:"source"`
 }
 
 // expect is checked on top of the golden file, so a regenerated golden
@@ -70,6 +77,16 @@ func (ev inEvent) record(t *testing.T, lr plog.LogRecord) {
 	require.NoError(t, err, "event %s: at", ev.ID)
 	lr.SetTimestamp(pcommonTime(scenarioBase.Add(at)))
 	lr.Attributes().PutStr(unifiedevent.AttrEventID, ev.ID)
+	lr.SetSeverityNumber(plog.SeverityNumber(ev.Severity))
+	if ev.Source != "" {
+		lr.Attributes().PutStr(unifiedevent.AttrSource, ev.Source)
+	}
+	if ev.TraceID != "" {
+		b, err := hex.DecodeString(ev.TraceID)
+		require.NoError(t, err)
+		require.Len(t, b, 16)
+		lr.SetTraceID(pcommon.TraceID(b))
+	}
 	if ev.Raw {
 		lr.Body().SetStr("not a unified event")
 		lr.SetEventName(ev.Name)

@@ -7,6 +7,8 @@ import (
 	"hash/maphash"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/plog"
+
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
@@ -111,9 +113,16 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 	return e, nil
 }
 
-// Wants reports whether any rule looks at events named n, so callers can
-// skip decoding the rest.
-func (e *Engine) Wants(n unifiedevent.Name) bool { return len(e.byName[n]) > 0 }
+// Wants reports whether any rule looks at an event named n with this
+// severity and trace context, so callers can skip decoding the rest.
+func (e *Engine) Wants(n unifiedevent.Name, severity plog.SeverityNumber, traced bool) bool {
+	for _, ri := range e.byName[n] {
+		if pf, ok := e.rules[ri].(Prefilter); !ok || pf.Wants(severity, traced) {
+			return true
+		}
+	}
+	return false
+}
 
 // Open is the number of groups held, candidates included.
 func (e *Engine) Open() int { return len(e.groups) }
@@ -200,6 +209,9 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 	inc = &Incident{
 		ID: id, Rule: r, Key: s.Key, TraceID: traceID(id), RootSpanID: spanID(id, "root"),
 		First: t, Last: t,
+	}
+	if !s.TraceID.IsEmpty() {
+		inc.TraceID = s.TraceID
 	}
 	inc.elem = e.lru.PushBack(inc)
 	inc.ruleIdx = ri

@@ -3,6 +3,9 @@ package engine
 import (
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
@@ -12,6 +15,8 @@ import (
 type Input struct {
 	Event *unifiedevent.Event
 	Node  string
+	// TraceID is the record's trace context, when its source carried one.
+	TraceID pcommon.TraceID
 }
 
 // Signal says that an event belongs to a rule's story: under which key
@@ -24,6 +29,9 @@ type Signal struct {
 	// share (a BackOff event) only joins a group a cause already started,
 	// so it never makes an incident on its own.
 	Opens bool
+	// TraceID, when set on the signal that starts a group, becomes the
+	// incident's trace, so its spans land in the trace the events shared.
+	TraceID pcommon.TraceID
 }
 
 // Verdict is a rule's reading of a group.
@@ -55,6 +63,13 @@ type Rule interface {
 	Observe(inc *Incident, in Input, sig Signal)
 	// Assess reads the group after each change.
 	Assess(inc *Incident) Verdict
+}
+
+// Prefilter is implemented by rules that read many event names but few
+// records (the severe ones, the traced ones): the engine asks it before the
+// record is decoded, from what the record's envelope says.
+type Prefilter interface {
+	Wants(severity plog.SeverityNumber, traced bool) bool
 }
 
 // Key names the object a rule's story is about. It is a struct rather than

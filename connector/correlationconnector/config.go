@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/collector/component"
 )
 
 // Config of the tapio_correlation connector.
@@ -29,6 +31,10 @@ type Config struct {
 	ClusterDomain string `mapstructure:"cluster_domain"`
 	// Rules switch and tune the built-in rules.
 	Rules RulesConfig `mapstructure:"rules"`
+	// Storage names a storage extension (file_storage) that keeps the
+	// open incidents across a restart, so a restart does not split one.
+	// Unset: state lives in memory only.
+	Storage *component.ID `mapstructure:"storage"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}

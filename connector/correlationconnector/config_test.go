@@ -35,6 +35,8 @@ func TestLoadConfig(t *testing.T) {
 	want.MaxOpenIncidents, want.MaxEventsPerIncident = 500, 16
 	want.TTL, want.Lateness, want.ClusterDomain = 20*time.Minute, time.Minute, "corp.local"
 	want.UpdateInterval = 0
+	storage := component.MustNewIDWithName("file_storage", "correlation")
+	want.Storage = &storage
 	want.Rules.OOM.Window = 5 * time.Minute
 	want.Rules.CrashLoop.Window, want.Rules.CrashLoop.Threshold = 15*time.Minute, 5
 	want.Rules.CNISetup.Enabled = false

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -34,6 +35,9 @@ type correlator struct {
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
 	out       output
+	id        component.ID
+	storageID *component.ID
+	store     storage.Client
 
 	mu  sync.Mutex
 	eng *engine.Engine
@@ -56,7 +60,10 @@ func newConnector(set connector.Settings, cfg *Config, out output) (*correlator,
 	if err != nil {
 		return nil, fmt.Errorf("build telemetry: %w", err)
 	}
-	return &correlator{logger: set.Logger, telemetry: tb, out: out, eng: eng, tick: idleCheck}, nil
+	return &correlator{
+		logger: set.Logger, telemetry: tb, out: out, eng: eng, tick: idleCheck,
+		id: set.ID, storageID: cfg.Storage,
+	}, nil
 }
 
 func (c *correlator) Capabilities() consumer.Capabilities {
@@ -64,16 +71,19 @@ func (c *correlator) Capabilities() consumer.Capabilities {
 	return consumer.Capabilities{MutatesData: c.out.logs != nil}
 }
 
-func (c *correlator) Start(context.Context, component.Host) error {
+func (c *correlator) Start(ctx context.Context, host component.Host) error {
 	if c.stop != nil {
 		return errors.New("already started")
+	}
+	if err := c.restore(ctx, host); err != nil {
+		return err
 	}
 	c.stop, c.done = make(chan struct{}), make(chan struct{})
 	go c.closeIdle()
 	return nil
 }
 
-func (c *correlator) Shutdown(context.Context) error {
+func (c *correlator) Shutdown(ctx context.Context) error {
 	if c.stop != nil {
 		select {
 		case <-c.stop:
@@ -82,8 +92,9 @@ func (c *correlator) Shutdown(context.Context) error {
 		}
 		<-c.done
 	}
+	err := c.save(ctx)
 	c.telemetry.Shutdown()
-	return nil
+	return err
 }
 
 // closeIdle closes incidents when the input goes quiet, which the event

@@ -24,7 +24,7 @@ type cniSetup struct{ p Params }
 func NewCNISetup(p Params) engine.Rule { return &cniSetup{p: p} }
 
 type cniData struct {
-	plugin, err, sandbox string
+	Plugin, Err, Sandbox string
 }
 
 func (*cniSetup) Name() string            { return CNISetupName }
@@ -63,13 +63,13 @@ func (*cniSetup) Observe(inc *engine.Incident, in engine.Input, sig engine.Signa
 	ev := in.Event
 	switch sig.Role {
 	case roleCNIFailed:
-		d.plugin = ev.CNI.Plugin
+		d.Plugin = ev.CNI.Plugin
 		if ev.CNI.Error != "" {
-			d.err = ev.CNI.Error
+			d.Err = ev.CNI.Error
 		}
 	case roleSandboxFailed:
 		if o := ev.K8sObject; o != nil && o.Event != nil && o.Event.Message != "" {
-			d.sandbox = o.Event.Message
+			d.Sandbox = o.Event.Message
 		}
 	}
 }
@@ -94,16 +94,16 @@ func (*cniSetup) Assess(inc *engine.Incident) engine.Verdict {
 	var cause string
 	switch {
 	case cni > 0:
-		plugin := d.plugin
+		plugin := d.Plugin
 		if plugin == "" {
 			plugin = "CNI"
 		}
 		cause = plugin + " ADD failed"
-		if d.err != "" {
-			cause += ": " + clipped(d.err)
+		if d.Err != "" {
+			cause += ": " + clipped(d.Err)
 		}
-	case d.sandbox != "":
-		cause = "pod sandbox creation failed: " + clipped(d.sandbox)
+	case d.Sandbox != "":
+		cause = "pod sandbox creation failed: " + clipped(d.Sandbox)
 	default:
 		cause = "pod sandbox creation failed"
 	}
@@ -118,3 +118,6 @@ func (*cniSetup) Assess(inc *engine.Incident) engine.Verdict {
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*cniSetup) NewData() any { return new(cniData) }

@@ -26,9 +26,9 @@ type configChange struct{ p Params }
 func NewConfigChange(p Params) engine.Rule { return &configChange{p: p} }
 
 type configData struct {
-	changed time.Time
-	objects []string
-	after   int
+	Changed time.Time
+	Objects []string
+	After   int
 }
 
 func (*configChange) Name() string            { return ConfigChangeName }
@@ -61,25 +61,28 @@ func (*configChange) Observe(inc *engine.Incident, in engine.Input, sig engine.S
 	ev := in.Event
 	switch sig.Role {
 	case roleConfigChanged:
-		if d.changed.IsZero() || ev.Time.Before(d.changed) {
-			d.changed = ev.Time
+		if d.Changed.IsZero() || ev.Time.Before(d.Changed) {
+			d.Changed = ev.Time
 		}
-		d.objects = addCapped(d.objects, ev.K8sObject.Kind+" "+ev.K8sObject.Name)
+		d.Objects = addCapped(d.Objects, ev.K8sObject.Kind+" "+ev.K8sObject.Name)
 	case rolePodRestarted:
 		// Only what follows the change can be its effect.
-		if !d.changed.IsZero() && ev.Time.After(d.changed) {
-			d.after++
+		if !d.Changed.IsZero() && ev.Time.After(d.Changed) {
+			d.After++
 		}
 	}
 }
 
 func (r *configChange) Assess(inc *engine.Incident) engine.Verdict {
 	d := state[configData](inc)
-	if len(d.objects) == 0 || d.after < r.p.Threshold {
+	if len(d.Objects) == 0 || d.After < r.p.Threshold {
 		return engine.Verdict{}
 	}
-	cause := d.objects[0] + " changed"
+	cause := d.Objects[0] + " changed"
 	s := fmt.Sprintf("namespace %s: %s, then %s%s (mounts not verified)",
-		inc.Key.Namespace, cause, plural(d.after, "pod restart or failure", "pod restarts or failures"), within(inc.First, inc.Last))
-	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(0.3 + 0.05*float64(min(d.after, 6))), Summary: s}
+		inc.Key.Namespace, cause, plural(d.After, "pod restart or failure", "pod restarts or failures"), within(inc.First, inc.Last))
+	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(0.3 + 0.05*float64(min(d.After, 6))), Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*configChange) NewData() any { return new(configData) }

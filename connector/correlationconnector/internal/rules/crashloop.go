@@ -25,11 +25,11 @@ type crashLoop struct{ p Params }
 func NewCrashLoop(p Params) engine.Rule { return &crashLoop{p: p} }
 
 type crashData struct {
-	code      string
-	command   string
-	container string
-	restarts  int64
-	backOff   bool
+	Code      string
+	Command   string
+	Container string
+	Restarts  int64
+	BackOff   bool
 }
 
 func (*crashLoop) Name() string            { return CrashLoopName }
@@ -103,26 +103,26 @@ func (*crashLoop) Observe(inc *engine.Incident, in engine.Input, sig engine.Sign
 		}
 		switch {
 		case p.ExitCode != nil:
-			d.code = "exit code " + strconv.FormatInt(*p.ExitCode, 10)
+			d.Code = "exit code " + strconv.FormatInt(*p.ExitCode, 10)
 		case ev.Kernel != nil:
-			d.code = "signal " + strconv.FormatInt(ev.Kernel.Signal, 10)
+			d.Code = "signal " + strconv.FormatInt(ev.Kernel.Signal, 10)
 		}
 		if p.CommandLine != "" {
-			d.command = p.CommandLine
-		} else if p.ExecutableName != "" && d.command == "" {
-			d.command = p.ExecutableName
+			d.Command = p.CommandLine
+		} else if p.ExecutableName != "" && d.Command == "" {
+			d.Command = p.ExecutableName
 		}
 	case roleRestart:
 		c := crashedContainer(ev.K8sObject)
-		d.container = c.Name
-		d.restarts = max(d.restarts, c.Restarts)
-		d.backOff = d.backOff || c.Reason == "CrashLoopBackOff"
+		d.Container = c.Name
+		d.Restarts = max(d.Restarts, c.Restarts)
+		d.BackOff = d.BackOff || c.Reason == "CrashLoopBackOff"
 		code := c.ExitCode
 		if code == nil || *code == 0 {
 			code = c.LastExitCode
 		}
-		if code != nil && d.code == "" {
-			d.code = "exit code " + strconv.FormatInt(*code, 10)
+		if code != nil && d.Code == "" {
+			d.Code = "exit code " + strconv.FormatInt(*code, 10)
 		}
 	}
 }
@@ -130,7 +130,7 @@ func (*crashLoop) Observe(inc *engine.Incident, in engine.Input, sig engine.Sign
 func (r *crashLoop) Assess(inc *engine.Incident) engine.Verdict {
 	d, _ := inc.Data.(*crashData)
 	exits, restarts, backOffs := inc.Roles(roleExit), inc.Roles(roleRestart), inc.Roles(roleBackOff)
-	looping := d != nil && (d.backOff || backOffs > 0)
+	looping := d != nil && (d.BackOff || backOffs > 0)
 	if exits < r.p.Threshold && !(looping && exits+restarts > 0) {
 		return engine.Verdict{}
 	}
@@ -141,19 +141,19 @@ func (r *crashLoop) Assess(inc *engine.Incident) engine.Verdict {
 	if looping {
 		c += 0.15
 	}
-	n := max(exits, int(d.restarts))
+	n := max(exits, int(d.Restarts))
 	s := fmt.Sprintf("%s crash-looping: %s%s", inc.Key.Short(), plural(n, "failed run", "failed runs"), within(inc.First, inc.Last))
-	if d.code != "" {
-		s += ", last " + d.code
+	if d.Code != "" {
+		s += ", last " + d.Code
 	}
-	if d.command != "" {
-		s += " from " + clipped(d.command)
-	} else if d.container != "" {
-		s += " in container " + d.container
+	if d.Command != "" {
+		s += " from " + clipped(d.Command)
+	} else if d.Container != "" {
+		s += " in container " + d.Container
 	}
 	cause := "process exits with an error"
-	if d.code != "" {
-		cause = "process exits with " + d.code
+	if d.Code != "" {
+		cause = "process exits with " + d.Code
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
 }
@@ -166,3 +166,6 @@ func clipped(s string) string {
 	}
 	return s
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*crashLoop) NewData() any { return new(crashData) }

@@ -35,7 +35,7 @@ func NewDNS(p Params, clusterDomain string) engine.Rule {
 }
 
 type dnsData struct {
-	name, rcode string
+	Name, Rcode string
 }
 
 func (*dnsTrouble) Name() string            { return DNSName }
@@ -101,7 +101,7 @@ func (*dnsTrouble) Observe(inc *engine.Incident, in engine.Input, sig engine.Sig
 		inc.Data = d
 	}
 	if sig.Role == roleDNSError {
-		d.name, d.rcode = in.Event.Network.DNS.QuestionName, in.Event.Network.DNS.ResponseCode
+		d.Name, d.Rcode = in.Event.Network.DNS.QuestionName, in.Event.Network.DNS.ResponseCode
 	}
 }
 
@@ -119,8 +119,8 @@ func (r *dnsTrouble) Assess(inc *engine.Incident) engine.Verdict {
 	if restarts > 0 {
 		c += 0.2
 	}
-	cause := "DNS " + d.rcode + " for " + d.name
-	s := fmt.Sprintf("%s DNS failing: %s%s, last %s for %s", inc.Key.Short(), plural(errs, "failed answer", "failed answers"), within(inc.First, inc.Last), d.rcode, d.name)
+	cause := "DNS " + d.Rcode + " for " + d.Name
+	s := fmt.Sprintf("%s DNS failing: %s%s, last %s for %s", inc.Key.Short(), plural(errs, "failed answer", "failed answers"), within(inc.First, inc.Last), d.Rcode, d.Name)
 	if conns > 0 {
 		s += "; then " + plural(conns, "connection failure", "connection failures")
 	}
@@ -129,3 +129,6 @@ func (r *dnsTrouble) Assess(inc *engine.Incident) engine.Verdict {
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*dnsTrouble) NewData() any { return new(dnsData) }

@@ -50,7 +50,7 @@ func NewTrace(p Params) engine.Rule { return &grouping{p: p, name: TraceName, tr
 // events, of at least two kinds.
 func NewWorkload(p Params) engine.Rule { return &grouping{p: p, name: WorkloadName} }
 
-type groupData struct{ names, sources []string }
+type groupData struct{ Names, Sources []string }
 
 func (r *grouping) Name() string             { return r.name }
 func (r *grouping) Window() time.Duration    { return r.p.Window }
@@ -75,8 +75,8 @@ func (r *grouping) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 
 func (*grouping) Observe(inc *engine.Incident, in engine.Input, _ engine.Signal) {
 	d := state[groupData](inc)
-	d.names = addCapped(d.names, strings.TrimPrefix(string(in.Event.Name), "tapio."))
-	d.sources = addCapped(d.sources, in.Event.Source)
+	d.Names = addCapped(d.Names, strings.TrimPrefix(string(in.Event.Name), "tapio."))
+	d.Sources = addCapped(d.Sources, in.Event.Source)
 }
 
 func (r *grouping) Assess(inc *engine.Incident) engine.Verdict {
@@ -84,10 +84,10 @@ func (r *grouping) Assess(inc *engine.Incident) engine.Verdict {
 	n := inc.Roles(roleFailure)
 	// One kind of failure repeated is a causal rule's business (or
 	// noise); a group is about different things failing together.
-	if n < r.p.Threshold || len(d.names) < 2 {
+	if n < r.p.Threshold || len(d.Names) < 2 {
 		return engine.Verdict{}
 	}
-	names := slices.Sorted(slices.Values(d.names))
+	names := slices.Sorted(slices.Values(d.Names))
 	what := "trace " + inc.Key.Name
 	if !r.trace {
 		what = inc.Key.Short()
@@ -95,8 +95,11 @@ func (r *grouping) Assess(inc *engine.Incident) engine.Verdict {
 	cause := "related failures: " + strings.Join(names, ", ")
 	s := fmt.Sprintf("%s: %s of %d kinds%s (%s)", what, plural(n, "failure", "failures"), len(names), within(inc.First, inc.Last), strings.Join(names, ", "))
 	c := 0.4
-	if len(d.sources) > 1 {
+	if len(d.Sources) > 1 {
 		c += 0.2
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*grouping) NewData() any { return new(groupData) }

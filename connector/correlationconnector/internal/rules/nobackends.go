@@ -25,7 +25,7 @@ type noBackends struct{ p Params }
 // make an incident.
 func NewNoBackends(p Params) engine.Rule { return &noBackends{p: p} }
 
-type backendData struct{ gone []string }
+type backendData struct{ Gone []string }
 
 func (*noBackends) Name() string            { return NoBackendsName }
 func (r *noBackends) Window() time.Duration { return r.p.Window }
@@ -86,7 +86,7 @@ func (*noBackends) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 func (*noBackends) Observe(inc *engine.Incident, in engine.Input, sig engine.Signal) {
 	if sig.Role == roleBackendGone || sig.Role == roleBackendUnread {
 		d := state[backendData](inc)
-		d.gone = addCapped(d.gone, in.Event.K8s.PodName)
+		d.Gone = addCapped(d.Gone, in.Event.K8s.PodName)
 	}
 }
 
@@ -97,12 +97,15 @@ func (r *noBackends) Assess(inc *engine.Incident) engine.Verdict {
 		return engine.Verdict{}
 	}
 	c, cause := 0.5, "connections refused"
-	if len(d.gone) > 0 {
+	if len(d.Gone) > 0 {
 		c, cause = 0.85, "no ready backends"
 	}
 	s := fmt.Sprintf("service %s: %s%s, %s", inc.Key.Short(), plural(refused, "connection refused or reset", "connections refused or reset"), within(inc.First, inc.Last), cause)
-	if len(d.gone) > 0 {
-		s += fmt.Sprintf(" (%s terminating or unready)", plural(len(d.gone), "backend pod", "backend pods"))
+	if len(d.Gone) > 0 {
+		s += fmt.Sprintf(" (%s terminating or unready)", plural(len(d.Gone), "backend pod", "backend pods"))
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*noBackends) NewData() any { return new(backendData) }

@@ -27,7 +27,7 @@ type nodePressure struct{ p Params }
 // storm without a pressure condition seen.
 func NewNodePressure(p Params) engine.Rule { return &nodePressure{p: p} }
 
-type pressureData struct{ conditions []string }
+type pressureData struct{ Conditions []string }
 
 func (*nodePressure) Name() string            { return NodePressureName }
 func (r *nodePressure) Window() time.Duration { return r.p.Window }
@@ -85,26 +85,26 @@ func (*nodePressure) Observe(inc *engine.Incident, in engine.Input, sig engine.S
 	}
 	d := state[pressureData](inc)
 	for _, p := range pressureOf(in.Event.K8sObject) {
-		d.conditions = addCapped(d.conditions, p)
+		d.Conditions = addCapped(d.Conditions, p)
 	}
 }
 
 func (r *nodePressure) Assess(inc *engine.Incident) engine.Verdict {
 	d := state[pressureData](inc)
 	evicted := inc.Roles(roleEvicted)
-	if len(d.conditions) == 0 && evicted < r.p.Threshold {
+	if len(d.Conditions) == 0 && evicted < r.p.Threshold {
 		return engine.Verdict{}
 	}
 	c := 0.5
-	if len(d.conditions) > 0 {
+	if len(d.Conditions) > 0 {
 		c += 0.2
 	}
 	if evicted > 0 {
 		c += 0.2
 	}
 	cause := "eviction storm"
-	if len(d.conditions) > 0 {
-		cause = "node " + strings.Join(d.conditions, ", ")
+	if len(d.Conditions) > 0 {
+		cause = "node " + strings.Join(d.Conditions, ", ")
 	}
 	s := fmt.Sprintf("node %s: %s", inc.Key, cause)
 	if evicted > 0 {
@@ -115,3 +115,6 @@ func (r *nodePressure) Assess(inc *engine.Incident) engine.Verdict {
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s + within(inc.First, inc.Last)}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*nodePressure) NewData() any { return new(pressureData) }

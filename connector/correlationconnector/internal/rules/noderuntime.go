@@ -36,8 +36,8 @@ func NewNodeRuntime(p Params, units []string) engine.Rule {
 }
 
 type nodeData struct {
-	units      []string // "containerd.service failed (exit-code)", capped
-	conditions []string
+	Units      []string // "containerd.service failed (exit-code)", capped
+	Conditions []string
 }
 
 func (*nodeRuntime) Name() string            { return NodeRuntimeName }
@@ -104,7 +104,7 @@ func (*nodeRuntime) Observe(inc *engine.Incident, in engine.Input, sig engine.Si
 				what += " (" + s.Result + ")"
 			}
 		}
-		d.units = addCapped(d.units, what)
+		d.Units = addCapped(d.Units, what)
 	case roleNodeCondition:
 		for _, c := range ev.K8sObject.Conditions {
 			bad := c.Status != "False"
@@ -112,7 +112,7 @@ func (*nodeRuntime) Observe(inc *engine.Incident, in engine.Input, sig engine.Si
 				bad = c.Status != "True"
 			}
 			if bad {
-				d.conditions = addCapped(d.conditions, c.Type+"="+c.Status)
+				d.Conditions = addCapped(d.Conditions, c.Type+"="+c.Status)
 			}
 		}
 	}
@@ -138,13 +138,16 @@ func (*nodeRuntime) Assess(inc *engine.Incident) engine.Verdict {
 	if pods > 0 {
 		c += 0.2
 	}
-	cause := strings.Join(d.units, ", ")
+	cause := strings.Join(d.Units, ", ")
 	s := fmt.Sprintf("node %s: %s", inc.Key, cause)
-	if len(d.conditions) > 0 {
-		s += "; node condition " + strings.Join(d.conditions, ", ")
+	if len(d.Conditions) > 0 {
+		s += "; node condition " + strings.Join(d.Conditions, ", ")
 	}
 	if pods > 0 {
 		s += "; " + plural(pods, "pod", "pods") + " disrupted"
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*nodeRuntime) NewData() any { return new(nodeData) }

@@ -26,10 +26,10 @@ type oom struct{ p Params }
 func NewOOM(p Params) engine.Rule { return &oom{p: p} }
 
 type oomData struct {
-	process    string
-	limit, rss int64
-	nodeWide   bool
-	restarts   map[int64]bool
+	Process    string
+	Limit, Rss int64
+	NodeWide   bool
+	Restarts   map[int64]bool
 }
 
 func (*oom) Name() string            { return OOMName }
@@ -91,23 +91,23 @@ func (*oom) Observe(inc *engine.Incident, in engine.Input, sig engine.Signal) {
 	switch sig.Role {
 	case roleOOMKill:
 		if ev.Process != nil && ev.Process.ExecutableName != "" {
-			d.process = ev.Process.ExecutableName
+			d.Process = ev.Process.ExecutableName
 		}
 		if ev.Kernel != nil && ev.Kernel.OOM != nil {
 			o := ev.Kernel.OOM
-			d.limit = max(d.limit, o.MemoryLimitBytes)
-			d.rss = max(d.rss, o.RSSBytes)
-			d.nodeWide = o.MemoryCgroup == ""
+			d.Limit = max(d.Limit, o.MemoryLimitBytes)
+			d.Rss = max(d.Rss, o.RSSBytes)
+			d.NodeWide = o.MemoryCgroup == ""
 		}
 	case roleOOMStatus:
 		// The pod keeps OOMKilled as its last state across updates; each
 		// restart count is one kill.
 		if c := oomContainer(ev.K8sObject); c != nil {
-			if d.restarts == nil {
-				d.restarts = map[int64]bool{}
+			if d.Restarts == nil {
+				d.Restarts = map[int64]bool{}
 			}
-			if len(d.restarts) < 64 {
-				d.restarts[c.Restarts] = true
+			if len(d.Restarts) < 64 {
+				d.Restarts[c.Restarts] = true
 			}
 		}
 	}
@@ -117,7 +117,7 @@ func (r *oom) Assess(inc *engine.Incident) engine.Verdict {
 	d, _ := inc.Data.(*oomData)
 	kills, statuses := inc.Roles(roleOOMKill), 0
 	if d != nil {
-		statuses = len(d.restarts)
+		statuses = len(d.Restarts)
 	}
 	if kills == 0 && statuses == 0 {
 		return engine.Verdict{}
@@ -138,18 +138,21 @@ func (r *oom) Assess(inc *engine.Incident) engine.Verdict {
 	n := max(kills, statuses)
 	cause, detail := "memory limit reached", "memory limit reached"
 	switch {
-	case d.nodeWide && kills > 0:
+	case d.NodeWide && kills > 0:
 		cause, detail = "node out of memory", "node out of memory"
-	case d.limit > 0:
-		detail = "memory limit " + bytesText(d.limit) + " reached"
-	case d.rss > 0:
-		detail = "memory limit reached at rss " + bytesText(d.rss)
+	case d.Limit > 0:
+		detail = "memory limit " + bytesText(d.Limit) + " reached"
+	case d.Rss > 0:
+		detail = "memory limit reached at rss " + bytesText(d.Rss)
 	}
-	if d.process != "" {
-		detail += " by process " + d.process
+	if d.Process != "" {
+		detail += " by process " + d.Process
 	}
 	return engine.Verdict{
 		Open: true, RootCause: cause, Confidence: confidence(c),
 		Summary: fmt.Sprintf("%s OOMKilled %s%s: %s", inc.Key.Short(), plural(n, "time", "times"), within(inc.First, inc.Last), detail),
 	}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*oom) NewData() any { return new(oomData) }

@@ -26,8 +26,8 @@ type oomCascade struct{ p Params }
 func NewOOMCascade(p Params) engine.Rule { return &oomCascade{p: p} }
 
 type cascadeData struct {
-	oomPods   []string
-	otherPods []string
+	OomPods   []string
+	OtherPods []string
 }
 
 func (*oomCascade) Name() string            { return OOMCascadeName }
@@ -61,17 +61,17 @@ func (*oomCascade) Observe(inc *engine.Incident, in engine.Input, sig engine.Sig
 	d := state[cascadeData](inc)
 	pod := in.Event.K8s.PodName
 	if sig.Role == roleFirstOOM {
-		d.oomPods = addCapped(d.oomPods, pod)
+		d.OomPods = addCapped(d.OomPods, pod)
 		return
 	}
-	d.otherPods = addCapped(d.otherPods, pod)
+	d.OtherPods = addCapped(d.OtherPods, pod)
 }
 
 // others are the restarted pods that were not OOM killed themselves.
 func (d *cascadeData) others() []string {
 	var out []string
-	for _, p := range d.otherPods {
-		if !slices.Contains(d.oomPods, p) {
+	for _, p := range d.OtherPods {
+		if !slices.Contains(d.OomPods, p) {
 			out = append(out, p)
 		}
 	}
@@ -81,12 +81,15 @@ func (d *cascadeData) others() []string {
 func (r *oomCascade) Assess(inc *engine.Incident) engine.Verdict {
 	d := state[cascadeData](inc)
 	others := d.others()
-	if len(d.oomPods) == 0 || len(others) < r.p.Threshold {
+	if len(d.OomPods) == 0 || len(others) < r.p.Threshold {
 		return engine.Verdict{}
 	}
 	c := confidence(0.5 + 0.1*float64(len(others)))
-	cause := "pod " + d.oomPods[0] + " OOMKilled"
+	cause := "pod " + d.OomPods[0] + " OOMKilled"
 	s := fmt.Sprintf("service %s: pod %s OOMKilled, then %s behind the same service restarted%s",
-		inc.Key.Short(), d.oomPods[0], plural(len(others), "other pod", "other pods"), within(inc.First, inc.Last))
+		inc.Key.Short(), d.OomPods[0], plural(len(others), "other pod", "other pods"), within(inc.First, inc.Last))
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: c, Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*oomCascade) NewData() any { return new(cascadeData) }

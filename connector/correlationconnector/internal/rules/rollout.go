@@ -33,8 +33,8 @@ type rollout struct{ p Params }
 func NewRollout(p Params) engine.Rule { return &rollout{p: p} }
 
 type rolloutData struct {
-	newSets []string
-	reasons []string
+	NewSets []string
+	Reasons []string
 }
 
 func (*rollout) Name() string            { return RolloutName }
@@ -84,10 +84,10 @@ func (*rollout) Observe(inc *engine.Incident, in engine.Input, sig engine.Signal
 	switch sig.Role {
 	case roleScaledUp:
 		if _, set, ok := scaled(eventMessage(ev)); ok {
-			d.newSets = addCapped(d.newSets, set)
+			d.NewSets = addCapped(d.NewSets, set)
 		}
 	case rolePodFails:
-		d.reasons = addCapped(d.reasons, ev.K8s.Reason)
+		d.Reasons = addCapped(d.Reasons, ev.K8s.Reason)
 	}
 }
 
@@ -102,13 +102,16 @@ func (*rollout) Assess(inc *engine.Incident) engine.Verdict {
 		c += 0.15
 	}
 	set := "a new replica set"
-	if len(d.newSets) > 0 {
-		set = "replica set " + d.newSets[len(d.newSets)-1]
+	if len(d.NewSets) > 0 {
+		set = "replica set " + d.NewSets[len(d.NewSets)-1]
 	}
-	cause := "new pods fail: " + strings.Join(d.reasons, ", ")
+	cause := "new pods fail: " + strings.Join(d.Reasons, ", ")
 	s := fmt.Sprintf("%s rollout failing: %s, %s%s", inc.Key.Short(), set, cause, within(inc.First, inc.Last))
 	if n := inc.Roles(roleScaledDown); n > 0 {
 		s += "; old replica set scaled down"
 	}
 	return engine.Verdict{Open: true, RootCause: cause, Confidence: confidence(c), Summary: s}
 }
+
+// NewData makes an empty state for a restored incident to decode into.
+func (*rollout) NewData() any { return new(rolloutData) }

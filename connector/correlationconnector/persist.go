@@ -1,0 +1,88 @@
+package correlationconnector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+)
+
+// stateKey is where the engine snapshot lives in the storage client.
+const stateKey = "engine"
+
+var errNotStorage = errors.New("not a storage extension")
+
+// storageName keeps the three output kinds' engines apart in one storage
+// extension: each sees the same input but keeps its own state.
+func (c *correlator) storageName() string {
+	switch {
+	case c.out.traces != nil:
+		return "traces"
+	case c.out.metrics != nil:
+		return "metrics"
+	}
+	return "logs"
+}
+
+// restore opens the storage client and loads the saved incidents. A
+// snapshot that cannot be read is logged and dropped: starting empty
+// splits some incidents, refusing to start would lose all of them.
+func (c *correlator) restore(ctx context.Context, host component.Host) error {
+	if c.storageID == nil {
+		return nil
+	}
+	ext, ok := host.GetExtensions()[*c.storageID]
+	if !ok {
+		return fmt.Errorf("storage %s: extension not found", c.storageID)
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return fmt.Errorf("storage %s: %w", c.storageID, errNotStorage)
+	}
+	client, err := se.GetClient(ctx, component.KindConnector, c.id, c.storageName())
+	if err != nil {
+		return fmt.Errorf("storage %s: get client: %w", c.storageID, err)
+	}
+	c.store = client
+	b, err := client.Get(ctx, stateKey)
+	if err != nil {
+		return fmt.Errorf("storage %s: read state: %w", c.storageID, err)
+	}
+	if b == nil {
+		return nil
+	}
+	c.mu.Lock()
+	dropped, err := c.eng.Restore(b)
+	n := c.eng.Open()
+	c.mu.Unlock()
+	if err != nil {
+		c.logger.Warn("saved correlation state dropped", zap.Error(err))
+		return nil
+	}
+	c.logger.Info("correlation state restored", zap.Int("incidents", n), zap.Int("dropped", dropped))
+	return nil
+}
+
+// save writes the engine's state and closes the client.
+func (c *correlator) save(ctx context.Context) error {
+	if c.store == nil {
+		return nil
+	}
+	c.mu.Lock()
+	b, err := c.eng.Snapshot()
+	c.mu.Unlock()
+	if err == nil {
+		err = c.store.Set(ctx, stateKey, b)
+	}
+	if cerr := c.store.Close(ctx); err == nil {
+		err = cerr
+	}
+	c.store = nil
+	if err != nil {
+		return fmt.Errorf("save correlation state: %w", err)
+	}
+	return nil
+}

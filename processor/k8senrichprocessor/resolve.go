@@ -32,7 +32,6 @@ type keys struct {
 	cgroupID     int64
 	localAddress string
 	peerAddress  string
-	hasStatus    bool
 }
 
 func readKeys(lr plog.LogRecord) keys {
@@ -59,8 +58,6 @@ func readKeys(lr plog.LogRecord) keys {
 			k.localAddress = v.Str()
 		case attrPeerAddress:
 			k.peerAddress = v.Str()
-		case AttrEnrichmentStatus:
-			k.hasStatus = true
 		}
 	}
 	if body := lr.Body(); body.Type() == pcommon.ValueTypeMap {

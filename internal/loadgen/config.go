@@ -72,6 +72,10 @@ type Config struct {
 	ExtraPipelines   string
 	ExtraProcessors  []string
 	ExtraExporterIDs []string
+	// LogsExporters, when set, replaces the logs pipeline's exporters:
+	// with a connector in between, the file exporter hangs off the
+	// connector's pipeline instead (ExtraPipelines).
+	LogsExporters []string
 
 	LogLevel string
 }
@@ -148,10 +152,14 @@ func (c Config) Write(path string) error {
 	if err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
+	logsExporters := c.Exporters()
+	if c.LogsExporters != nil {
+		logsExporters = c.LogsExporters
+	}
 	data := struct {
 		Config
 		Receivers, Processors, Exporters []string
-	}{c, c.Receivers(), c.Processors(), c.Exporters()}
+	}{c, c.Receivers(), c.Processors(), logsExporters}
 	if err := agentYAML.Execute(f, data); err != nil {
 		f.Close()
 		return fmt.Errorf("write config: %w", err)

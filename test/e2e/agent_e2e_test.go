@@ -41,10 +41,13 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 	cfg.K8s = &loadgen.K8sSource{Kubeconfig: cluster.Kubeconfig(k8stest.AdminUser)}
 	hooks := pipelineHooks(t, &cfg)
+	// The OOM kill and the crash loop happen in this pod's container
+	// cgroup, and the K8s Event is about it, as on a real node.
+	app := newPod(t, cluster.Client(), cfg.NodeName, "e2e-db-0")
 	a := startAgent(t, cfg)
 
 	t.Run("oom kill", func(t *testing.T) {
-		pid := oomKill(t)
+		pid := oomKill(t, app)
 		ev := a.await(t, "tapio.oom.kill of the helper", func(e *ue.Event) bool {
 			return e.Name == ue.NameOOMKill && e.Process != nil && e.Process.PID == int64(pid)
 		})
@@ -56,7 +59,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	})
 
 	t.Run("crash loop", func(t *testing.T) {
-		pids := crashLoop(t, 5, 42)
+		pids := crashLoop(t, app, 5, 42)
 		for _, pid := range pids {
 			ev := a.await(t, "tapio.process.exit with status 42", func(e *ue.Event) bool {
 				return e.Name == ue.NameProcessExit && e.Process != nil && e.Process.PID == int64(pid)
@@ -129,9 +132,9 @@ func TestAgentEndToEnd(t *testing.T) {
 	})
 
 	t.Run("k8s warning event", func(t *testing.T) {
-		k8sWarning(t, cluster.Client(), "e2e-app-7d9f", "BackOff")
+		k8sWarning(t, cluster.Client(), app.Name, "BackOff")
 		ev := a.await(t, "tapio.k8s.event BackOff", func(e *ue.Event) bool {
-			return e.Name == ue.NameK8sEvent && e.K8s != nil && e.K8s.PodName == "e2e-app-7d9f"
+			return e.Name == ue.NameK8sEvent && e.K8s != nil && e.K8s.PodName == app.Name
 		})
 		assert.Equal(t, ue.SourceK8s, ev.Source)
 		assert.Equal(t, "BackOff", ev.K8s.Reason)
@@ -142,7 +145,7 @@ func TestAgentEndToEnd(t *testing.T) {
 
 	// HOOK(enrich, correlation): assertions for the components that are in
 	// the built distribution; see hooks_test.go.
-	hooks.check(t, a)
+	hooks.check(t, a, app)
 
 	t.Run("everything decoded", func(t *testing.T) {
 		undecoded := a.undecoded(t)

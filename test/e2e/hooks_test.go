@@ -12,13 +12,11 @@ import (
 	ue "github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
-// HOOK points for the components being built next to this test
-// (tapio_k8s_enrich, issue 7; tapio_correlation, issue 8). Each one is
-// configured and checked only when the distribution compiles it in (its
-// import is in distributions/otelcol-tapio/components.go), so this test
-// runs today and covers them the day they are added to builder-config.yaml.
-// The YAML below is the components' expected shape; adjust it to their
-// config.go when wiring them.
+// Hook points for the components built next to the receivers:
+// tapio_k8s_enrich (issue 7) and tapio_correlation (issue 8). Each is
+// configured and checked when the distribution compiles it in (its import
+// is in distributions/otelcol-tapio/components.go), so the test runs on a
+// distribution with or without them.
 
 const (
 	enrichImport      = "github.com/yairfalse/tapio/processor/k8senrichprocessor"
@@ -29,58 +27,72 @@ type hooks struct {
 	enrich, correlation bool
 }
 
-// pipelineHooks adds the compiled-in components to cfg.
+// pipelineHooks adds the compiled-in components to cfg, in the agent's
+// order: decode, enrich, correlate, export.
 func pipelineHooks(t *testing.T, cfg *loadgen.Config) hooks {
 	t.Helper()
 	h := hooks{enrich: compiledIn(t, enrichImport), correlation: compiledIn(t, correlationImport)}
 	if h.enrich {
-		// HOOK(enrich): against the same API server as tapio_k8s_watch.
-		cfg.Enrich = "  tapio_k8s_enrich:\n    auth_type: kubeconfig\n    kubeconfig: " + strconv.Quote(cfg.K8s.Kubeconfig) + "\n    node_name: " + cfg.NodeName
+		// Against the same API server as tapio_k8s_watch, for this node's
+		// pods; cgroups are read from this host's v2 hierarchy.
+		cfg.Enrich = "  tapio_k8s_enrich:\n    auth_type: kubeconfig\n    kubeconfig: " + strconv.Quote(cfg.K8s.Kubeconfig) +
+			"\n    node_name: " + cfg.NodeName + "\n    qps: 50\n    burst: 100"
 		cfg.ExtraProcessors = append(cfg.ExtraProcessors, "tapio_k8s_enrich")
 	} else {
-		t.Log("HOOK(enrich): tapio_k8s_enrich is not in the distribution yet; enrichment is not checked")
+		t.Log("tapio_k8s_enrich is not in the distribution: enrichment is not checked")
 	}
 	if h.correlation {
-		// HOOK(correlation): events go into the connector too, and its
-		// incidents out through the same file exporter.
+		// The connector passes every event on and adds incidents; the file
+		// exporter hangs off its pipeline so each record is written once.
 		cfg.Connectors = "  tapio_correlation: {}"
-		cfg.ExtraExporterIDs = append(cfg.ExtraExporterIDs, "tapio_correlation")
-		cfg.ExtraPipelines = "    logs/incidents:\n      receivers: [tapio_correlation]\n      exporters: [file]"
+		cfg.LogsExporters = []string{"tapio_correlation"}
+		cfg.ExtraPipelines = "    logs/correlated:\n      receivers: [tapio_correlation]\n      exporters: [file]"
 	} else {
-		t.Log("HOOK(correlation): tapio_correlation is not in the distribution yet; incidents are not checked")
+		t.Log("tapio_correlation is not in the distribution: incidents are not checked")
 	}
 	return h
 }
 
 // check runs the compiled-in components' assertions on what the trouble
-// in TestAgentEndToEnd produced.
-func (h hooks) check(t *testing.T, a *agent) {
+// in TestAgentEndToEnd produced in and about app.
+func (h hooks) check(t *testing.T, a *agent, app *pod) {
+	inApp := func(e *ue.Event) bool { return e.K8s != nil && e.K8s.PodName == app.Name }
 	if h.enrich {
 		t.Run("enriched", func(t *testing.T) {
-			// The K8s Event names its pod; enrichment adds the node the
-			// agent runs on to every event of this host.
-			ev := a.await(t, "an enriched OOM kill", func(e *ue.Event) bool {
-				return e.Name == ue.NameOOMKill && e.K8s != nil && e.K8s.NodeName != ""
+			// The kernel only knows the OOM victim's cgroup; enrichment
+			// names the pod, its container and its workload.
+			ev := a.await(t, "the OOM kill enriched with its pod", func(e *ue.Event) bool {
+				return e.Name == ue.NameOOMKill && inApp(e)
 			})
+			assert.Equal(t, string(app.UID), ev.K8s.PodUID)
+			assert.Equal(t, "default", ev.K8s.Namespace)
 			assert.Equal(t, a.cfg.NodeName, ev.K8s.NodeName)
+			assert.Equal(t, "StatefulSet", ev.K8s.WorkloadKind)
+			assert.Equal(t, "e2e-db", ev.K8s.WorkloadName)
+			require.NotNil(t, ev.Container)
+			assert.Equal(t, app.containerID, ev.Container.ID)
+
+			exits := a.all(t, func(e *ue.Event) bool {
+				return e.Name == ue.NameProcessExit && inApp(e) && e.Process != nil &&
+					e.Process.ExitCode != nil && *e.Process.ExitCode == 42
+			})
+			assert.Len(t, exits, 5, "every crash of the loop is the pod's")
 		})
 	}
 	if h.correlation {
 		t.Run("incidents", func(t *testing.T) {
-			ooms := a.all(t, func(e *ue.Event) bool { return e.Name == ue.NameOOMKill })
-			require.NotEmpty(t, ooms)
-			ids := make([]string, 0, len(ooms))
-			for _, e := range ooms {
-				ids = append(ids, e.ID)
-			}
-			ev := a.await(t, "an OOM incident", func(e *ue.Event) bool {
+			ooms := a.all(t, func(e *ue.Event) bool { return e.Name == ue.NameOOMKill && inApp(e) })
+			require.NotEmpty(t, ooms, "the OOM kill must be tied to the pod for an incident to open")
+			ev := a.await(t, "an OOM incident with the kill as a member", func(e *ue.Event) bool {
 				return e.Name == ue.NameIncident && e.Incident != nil && e.Incident.Rule == "oom" &&
-					slices.ContainsFunc(e.Incident.MemberIDs, func(id string) bool { return slices.Contains(ids, id) })
+					slices.Contains(e.Incident.MemberIDs, ooms[0].ID)
 			})
 			assert.NotEmpty(t, ev.Incident.RootCause)
-			a.await(t, "a crash-loop incident", func(e *ue.Event) bool {
+			assert.Contains(t, ev.Incident.Pods, "default/"+app.Name)
+			ev = a.await(t, "a crash-loop incident", func(e *ue.Event) bool {
 				return e.Name == ue.NameIncident && e.Incident != nil && e.Incident.Rule == "crash_loop"
 			})
+			assert.NotEmpty(t, ev.Incident.RootCause)
 		})
 	}
 }

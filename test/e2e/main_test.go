@@ -22,12 +22,16 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// runIntoOOM joins the cgroup and touches memory until it is killed.
-func runIntoOOM(dir string) int {
+// runIntoOOM joins the cgroups (the memory one with the limit, and
+// optionally a pod's container cgroup) and touches memory until it is
+// killed.
+func runIntoOOM(dirs string) int {
 	pid := []byte(strconv.Itoa(os.Getpid()))
-	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), pid, 0); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+	for _, dir := range filepath.SplitList(dirs) {
+		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), pid, 0); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
 	}
 	var hold [][]byte
 	for range 512 {

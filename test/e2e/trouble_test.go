@@ -26,9 +26,10 @@ import (
 // The trouble this test causes, each the real thing: the kernel, systemd
 // and the API server produce the events, never the test.
 
-// oomKill runs a copy of the test binary in a 16 MiB memory cgroup until
-// the kernel's OOM killer ends it, and returns its pid.
-func oomKill(t *testing.T) int {
+// oomKill runs a copy of the test binary in a 16 MiB memory cgroup, and
+// in the container cgroup of p, until the kernel's OOM killer ends it, and
+// returns its pid.
+func oomKill(t *testing.T, p *pod) int {
 	t.Helper()
 	dir, err := loadgen.MemoryCgroup(16 << 20)
 	require.NoError(t, err)
@@ -40,7 +41,7 @@ func oomKill(t *testing.T) int {
 		}, 10*time.Second, 20*time.Millisecond, "remove %s", dir)
 	})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), oomCgroupEnv+"="+dir)
+	cmd.Env = append(os.Environ(), oomCgroupEnv+"="+dir+string(filepath.ListSeparator)+filepath.Dir(p.procs))
 	err = cmd.Run()
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr, "the helper should have been OOM-killed")
@@ -49,13 +50,16 @@ func oomKill(t *testing.T) int {
 	return cmd.Process.Pid
 }
 
-// crashLoop starts a process that fails at once, again and again, as a
-// container in CrashLoopBackOff would, and returns the pids.
-func crashLoop(t *testing.T, times int, status int) []int {
+// crashLoop starts a process in p's container that fails at once, again
+// and again, as a container in CrashLoopBackOff would, and returns the
+// pids.
+func crashLoop(t *testing.T, p *pod, times int, status int) []int {
 	t.Helper()
 	var pids []int
 	for range times {
-		cmd := exec.Command("/bin/sh", "-c", "exit "+strconv.Itoa(status))
+		// The shell moves itself into the container's cgroup, so its exit
+		// is the container's.
+		cmd := exec.Command("/bin/sh", "-c", "echo $$ > "+p.procs+" && exit "+strconv.Itoa(status))
 		err := cmd.Run()
 		var exitErr *exec.ExitError
 		require.ErrorAs(t, err, &exitErr)

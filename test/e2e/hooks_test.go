@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,19 +21,34 @@ import (
 // distribution with or without them.
 
 const (
-	enrichImport      = "github.com/yairfalse/tapio/processor/k8senrichprocessor"
-	correlationImport = "github.com/yairfalse/tapio/connector/correlationconnector"
+	enrichImport       = "github.com/yairfalse/tapio/processor/k8senrichprocessor"
+	correlationImport  = "github.com/yairfalse/tapio/connector/correlationconnector"
+	unifiedEventImport = "github.com/yairfalse/tapio/exporter/unifiedeventexporter"
 )
 
 type hooks struct {
-	enrich, correlation bool
+	enrich, correlation, unifiedEvent bool
+	// jsonl is where tapio_unified_event writes.
+	jsonl string
 }
 
 // pipelineHooks adds the compiled-in components to cfg, in the agent's
 // order: decode, enrich, correlate, export.
 func pipelineHooks(t *testing.T, cfg *loadgen.Config) hooks {
 	t.Helper()
-	h := hooks{enrich: compiledIn(t, enrichImport), correlation: compiledIn(t, correlationImport)}
+	h := hooks{
+		enrich: compiledIn(t, enrichImport), correlation: compiledIn(t, correlationImport),
+		unifiedEvent: compiledIn(t, unifiedEventImport),
+	}
+	out := []string{"file"}
+	if h.unifiedEvent {
+		// Beside the file exporter, on the same records.
+		h.jsonl = filepath.Join(t.TempDir(), "events.jsonl")
+		cfg.ExtraExporters = "  tapio_unified_event:\n    file:\n      path: " + strconv.Quote(h.jsonl)
+		out = append(out, "tapio_unified_event")
+	} else {
+		t.Log("tapio_unified_event is not in the distribution: its JSON lines are not checked")
+	}
 	if h.enrich {
 		// Against the same API server as tapio_k8s_watch, for this node's
 		// pods; cgroups are read from this host's v2 hierarchy.
@@ -46,8 +63,9 @@ func pipelineHooks(t *testing.T, cfg *loadgen.Config) hooks {
 		// exporter hangs off its pipeline so each record is written once.
 		cfg.Connectors = "  tapio_correlation: {}"
 		cfg.LogsExporters = []string{"tapio_correlation"}
-		cfg.ExtraPipelines = "    logs/correlated:\n      receivers: [tapio_correlation]\n      exporters: [file]"
+		cfg.ExtraPipelines = "    logs/correlated:\n      receivers: [tapio_correlation]\n      exporters: [" + strings.Join(out, ", ") + "]"
 	} else {
+		cfg.ExtraExporterIDs = append(cfg.ExtraExporterIDs, out[1:]...)
 		t.Log("tapio_correlation is not in the distribution: incidents are not checked")
 	}
 	return h
@@ -94,5 +112,8 @@ func (h hooks) check(t *testing.T, a *agent, app *pod) {
 			})
 			assert.NotEmpty(t, ev.Incident.RootCause)
 		})
+	}
+	if h.unifiedEvent {
+		t.Run("unified event lines", func(t *testing.T) { checkJSONLines(t, a, h.jsonl, app) })
 	}
 }

@@ -12,7 +12,7 @@ DIST_DIR  := distributions/otelcol-tapio
 BIN       := bin/otelcol-tapio
 CONFIG    ?= $(DIST_DIR)/config.yaml
 # Every config the repository ships; `make validate` checks each one.
-SHIPPED_CONFIGS := $(wildcard $(DIST_DIR)/*.yaml)
+SHIPPED_CONFIGS := $(wildcard $(DIST_DIR)/*.yaml) deploy/config/agent.yaml deploy/config/gateway.yaml
 # The same flags ocb uses, so a plain `go build` reuses ocb's cache.
 BUILD_FLAGS := -trimpath -ldflags='-s -w'
 TEST_FLAGS  ?= -race -count=1 -timeout 30m

@@ -79,22 +79,29 @@ func TestComponentsIncludeTheRequiredSet(t *testing.T) {
 		}
 	}
 	has("receiver", []string{"otlp"}, func(n string) bool { return hasType(factories.Receivers, n) })
-	has("processor", []string{"batch", "memory_limiter", "k8s_attributes", "tapio_unified"},
+	has("receiver", []string{"tapio_ebpf", "tapio_cni", "tapio_systemd", "tapio_k8s_watch"},
+		func(n string) bool { return hasType(factories.Receivers, n) })
+	has("processor", []string{"batch", "memory_limiter", "k8s_attributes", "tapio_unified", "tapio_k8s_enrich"},
 		func(n string) bool { return hasType(factories.Processors, n) })
-	has("exporter", []string{"otlp_grpc", "otlp_http", "debug", "file"},
+	has("connector", []string{"tapio_correlation"},
+		func(n string) bool { return hasType(factories.Connectors, n) })
+	has("exporter", []string{"otlp_grpc", "otlp_http", "debug", "file", "load_balancing", "tapio_unified_event"},
 		func(n string) bool { return hasType(factories.Exporters, n) })
 	has("extension", []string{"file_storage", "health_check"},
 		func(n string) bool { return hasType(factories.Extensions, n) })
 }
 
 // Every configuration the repository ships must load with this build's
-// components and pass each component's validation.
+// components and pass each component's validation: the embedded default
+// here and the agent and gateway configs the deploy manifests mount.
 func TestShippedConfigsAreValid(t *testing.T) {
 	factories, err := components()
 	require.NoError(t, err)
 	configs, err := filepath.Glob("*.yaml")
 	require.NoError(t, err)
-	require.NotEmpty(t, configs)
+	deployed := []string{"../../deploy/config/agent.yaml", "../../deploy/config/gateway.yaml"}
+	configs = append(configs, deployed...)
+	require.Greater(t, len(configs), len(deployed))
 	for _, path := range configs {
 		t.Run(path, func(t *testing.T) {
 			_, err := otelcoltest.LoadConfigAndValidate(path, factories)

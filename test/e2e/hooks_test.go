@@ -36,39 +36,48 @@ type hooks struct {
 // order: decode, enrich, correlate, export.
 func pipelineHooks(t *testing.T, cfg *loadgen.Config) hooks {
 	t.Helper()
-	h := hooks{
-		enrich: compiledIn(t, enrichImport), correlation: compiledIn(t, correlationImport),
-		unifiedEvent: compiledIn(t, unifiedEventImport),
-	}
-	out := []string{"file"}
+	h := hooks{unifiedEvent: compiledIn(t, unifiedEventImport)}
 	if h.unifiedEvent {
 		// Beside the file exporter, on the same records.
 		h.jsonl = filepath.Join(t.TempDir(), "events.jsonl")
 		cfg.ExtraExporters = "  tapio_unified_event:\n    file:\n      path: " + strconv.Quote(h.jsonl)
-		out = append(out, "tapio_unified_event")
+		cfg.ExtraExporterIDs = append(cfg.ExtraExporterIDs, "tapio_unified_event")
 	} else {
 		t.Log("tapio_unified_event is not in the distribution: its JSON lines are not checked")
 	}
-	if h.enrich {
+	h.enrich, h.correlation = enrichAndCorrelate(t, cfg)
+	return h
+}
+
+// enrichAndCorrelate adds tapio_k8s_enrich and tapio_correlation to cfg
+// when the distribution has them, and reports which it added. cfg's
+// exporters must be set: with the connector they move behind it.
+func enrichAndCorrelate(tb testing.TB, cfg *loadgen.Config) (enrich, correlation bool) {
+	tb.Helper()
+	enrich, correlation = compiledIn(tb, enrichImport), compiledIn(tb, correlationImport)
+	if enrich {
 		// Against the same API server as tapio_k8s_watch, for this node's
 		// pods; cgroups are read from this host's v2 hierarchy.
 		cfg.Enrich = "  tapio_k8s_enrich:\n    auth_type: kubeconfig\n    kubeconfig: " + strconv.Quote(cfg.K8s.Kubeconfig) +
 			"\n    node_name: " + cfg.NodeName + "\n    qps: 50\n    burst: 100"
 		cfg.ExtraProcessors = append(cfg.ExtraProcessors, "tapio_k8s_enrich")
 	} else {
-		t.Log("tapio_k8s_enrich is not in the distribution: enrichment is not checked")
+		tb.Log("tapio_k8s_enrich is not in the distribution: no enrichment")
 	}
-	if h.correlation {
-		// The connector passes every event on and adds incidents; the file
-		// exporter hangs off its pipeline so each record is written once.
+	if correlation {
+		// The connector passes every event on and adds incidents; the
+		// exporters hang off its pipeline so each record is written once.
 		cfg.Connectors = "  tapio_correlation: {}"
+		if cfg.ExtraPipelines != "" {
+			cfg.ExtraPipelines += "\n"
+		}
+		cfg.ExtraPipelines += "    logs/correlated:\n      receivers: [tapio_correlation]\n      exporters: [" +
+			strings.Join(cfg.Exporters(), ", ") + "]"
 		cfg.LogsExporters = []string{"tapio_correlation"}
-		cfg.ExtraPipelines = "    logs/correlated:\n      receivers: [tapio_correlation]\n      exporters: [" + strings.Join(out, ", ") + "]"
 	} else {
-		cfg.ExtraExporterIDs = append(cfg.ExtraExporterIDs, out[1:]...)
-		t.Log("tapio_correlation is not in the distribution: incidents are not checked")
+		tb.Log("tapio_correlation is not in the distribution: no incidents")
 	}
-	return h
+	return enrich, correlation
 }
 
 // check runs the compiled-in components' assertions on what the trouble

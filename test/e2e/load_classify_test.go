@@ -26,6 +26,7 @@ const (
 	classCNI       = "cni"         // op: one line of the load CNI file
 	classJournal   = "journal"     // op: one line the load unit wrote
 	classLoss      = "loss"        // a receiver's loss report
+	classIncident  = "incident"    // the correlation connector's incidents
 	journalMarker  = " tapio load line"
 	execCommLength = 15
 )
@@ -59,6 +60,8 @@ func (c *classifier) classify(lr plog.LogRecord) string {
 	switch ue.Name(name) {
 	case ue.NameLoss:
 		return classLoss
+	case ue.NameIncident:
+		return classIncident
 	case ue.NameProcessExec:
 		if strings.HasSuffix(str(attrs, "process.executable.path"), "/"+loadgen.ExecBinary) {
 			return classExec

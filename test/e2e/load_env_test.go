@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/yairfalse/tapio/internal/k8stest"
 	"github.com/yairfalse/tapio/internal/loadgen"
 	"github.com/yairfalse/tapio/internal/systemdtest"
 )
@@ -30,6 +31,7 @@ type loadEnv struct {
 	// filelog is whether the distribution has contrib's filelog receiver
 	// to run beside tapio_cni.
 	filelog bool
+	cluster *k8stest.Cluster
 }
 
 func newLoadEnv(b *testing.B) *loadEnv {
@@ -42,6 +44,12 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	bin, err := loadgen.Build(ctx, root, dir)
 	require.NoError(b, err)
 	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b), filelog: compiledIn(b, filelogImport)}
+	if compiledIn(b, enrichImport) {
+		// Enrichment and the watch receiver need an API server, as on a
+		// node; the load's processes are the host's, so they resolve to
+		// no pod (the cgroup lookup still runs for each event).
+		env.cluster = k8stest.Start(b, k8stest.Options{})
+	}
 	if !env.filelog {
 		b.Log("contrib filelog is not in the distribution: no peer for tapio_cni in this run")
 	}
@@ -95,6 +103,14 @@ func (env *loadEnv) start(b *testing.B) *run {
 	require.NoError(b, err)
 	b.Cleanup(func() { sink.Close() })
 	cfg.OTLPEndpoint = sink.Endpoint()
+	if env.cluster != nil {
+		cfg.K8s = &loadgen.K8sSource{Kubeconfig: env.cluster.Kubeconfig(k8stest.AdminUser)}
+	}
+	// After the exporters are set: with the connector they move behind it.
+	enrich, correlate := enrichAndCorrelate(b, &cfg)
+	if env.runs == 1 {
+		b.Logf("pipeline: tapio_k8s_enrich %v, tapio_correlation %v, filelog peer %v", enrich, correlate, env.filelog)
+	}
 
 	// The journal lines come from a real unit: cat copies a fifo the
 	// benchmark writes into its stdout, which systemd connects to

@@ -21,7 +21,10 @@ func filelogPeer(cfg *loadgen.Config) {
     start_at: beginning
     poll_interval: ` + cfg.CNIPollInterval.String() + `
 ` + filelogOperators
-	cfg.ExtraPipelines = `    logs/filelog:
+	if cfg.ExtraPipelines != "" {
+		cfg.ExtraPipelines += "\n"
+	}
+	cfg.ExtraPipelines += `    logs/filelog:
       receivers: [filelog/cni]
       processors: [batch]
       exporters: [otlp_http]`

@@ -32,8 +32,10 @@ func settleLedger(b *testing.B, r *run, before loadgen.Metrics) ledger {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		// The filelog peer's records are read by a receiver outside the
-		// ledger's counters; they are reported apart.
-		exported, loss := r.sink.Records()-r.sink.Class(classFilelog), r.sink.Class(classLoss)
+		// ledger's counters, and incidents are made by the connector, not
+		// read: both are reported apart.
+		exported := r.sink.Records() - r.sink.Classes(classFilelog, classIncident)
+		loss := r.sink.Class(classLoss)
 		m, err := loadgen.Scrape(b.Context(), r.cfg.MetricsURL())
 		require.NoError(b, err)
 		l := newLedger(before, m, exported, loss)
@@ -93,6 +95,9 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.Logf("ledger: produced %d operations, %d missing from the export, %d journal lines journald did not keep; %s",
 		ops, missing, journaldLost, res.ledger)
 	b.Logf("load records by class: %s", r.sink.Summary())
+	if n := r.sink.Class(classIncident); n > 0 {
+		b.Logf("incident records from tapio_correlation: %d", n)
+	}
 	b.Logf("operations: %s", strings.Join(lines, "; "))
 	if env.filelog {
 		q, n := r.sink.Latency([]float64{0.5, 0.99}, classFilelog)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"container/list"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -66,12 +65,11 @@ type groupKey struct {
 
 // Engine is not safe for concurrent use; the connector serialises calls.
 type Engine struct {
-	opts   Options
-	rules  []Rule
-	byName map[unifiedevent.Name][]int
-	groups map[groupKey]*Incident
-	// lru orders groups by last touch, front = least recent.
-	lru       list.List
+	opts      Options
+	rules     []Rule
+	byName    map[unifiedevent.Name][]int
+	groups    map[groupKey]*Incident
+	queues    queues
 	watermark time.Time
 	out       []Transition
 	changed   []*Incident
@@ -105,6 +103,7 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 		closed:   recent{max: opts.MaxIncidents},
 		seed:     maphash.MakeSeed(),
 	}
+	e.queues.init(len(rules))
 	for i, r := range rules {
 		for _, n := range r.Names() {
 			e.byName[n] = append(e.byName[n], i)
@@ -213,8 +212,8 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 	if !s.TraceID.IsEmpty() {
 		inc.TraceID = s.TraceID
 	}
-	inc.elem = e.lru.PushBack(inc)
 	inc.ruleIdx = ri
+	e.queues.push(inc)
 	e.groups[k] = inc
 	return inc
 }
@@ -248,12 +247,13 @@ func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup
 	inc.addRole(s.Role)
 	inc.Impact.add(ev, in.Node)
 	inc.Rule.Observe(inc, in, s)
-	e.lru.MoveToBack(inc.elem)
+	wasOpen := inc.open
 	// An open incident's verdict is read again at Drain, once per batch:
 	// summaries are text, too dear to build for every member.
 	if !inc.open {
 		inc.verdict = inc.Rule.Assess(inc)
 	}
+	defer e.queues.touch(inc, wasOpen)
 	switch {
 	case !inc.open && inc.verdict.Open:
 		// changed stays set until Drain, folding this batch's later

@@ -16,7 +16,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // countRule opens an incident per pod on its threshold-th process exit.
 // It is the smallest rule the engine can run, so these tests exercise the
 // engine's own bounds and clock, not a real rule's judgement.
-type countRule struct{ threshold int }
+type countRule struct {
+	threshold int
+	name      string
+}
 
 type countData struct{ Exits int }
 
@@ -172,4 +175,22 @@ func TestRestoreRefusesOtherVersions(t *testing.T) {
 	require.ErrorIs(t, err, ErrSnapshot)
 	_, err = r.Restore([]byte(`not json`))
 	require.ErrorIs(t, err, ErrSnapshot)
+}
+
+// TestShortLivedGroupsExpireBehindLongLivedOnes: a candidate that went
+// quiet must end at its rule's window even when an older, still-live open
+// incident was touched before it and the input never goes idle.
+func TestShortLivedGroupsExpireBehindLongLivedOnes(t *testing.T) {
+	e, err := New(testOpts, []Rule{countRule{threshold: 1, name: "opens"}, countRule{threshold: 100, name: "watches"}})
+	require.NoError(t, err)
+	e.Process(exit("a", "a", 0)) // opens an incident under "opens", a candidate under "watches"
+	e.Process(exit("b", "b", time.Second))
+	for i := range 10 {
+		e.Process(exit("c"+strconv.Itoa(i), "c", time.Duration(i+1)*15*time.Second))
+	}
+	_, c := e.Drain()
+	// Watermark 2m30s: candidates of a and b (window 1m + lateness 30s)
+	// are over; the open incidents of a and b (TTL 5m) are not.
+	require.Equal(t, 2, c.CandidatesExpired)
+	require.Equal(t, 4, e.Open(), "a and b open, c open and its candidate")
 }

@@ -60,6 +60,7 @@ type Incident struct {
 	// exported is how many Members have gone out as spans.
 	exported int
 	elem     *list.Element
+	touched  uint64
 	ruleIdx  int
 }
 

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -20,16 +22,18 @@ func (e *Engine) expired(inc *Incident) bool {
 	return e.watermark.Sub(inc.Last) > e.quietFor(inc)
 }
 
-// expireOldest ends groups from the least recently touched end while they
-// are over their time. It stops at the first live one, which keeps the
-// per-event cost constant; Advance sweeps them all.
+// expireOldest ends groups over their time from the front of each queue,
+// stopping at the first live one, which keeps the per-event cost constant.
 func (e *Engine) expireOldest() {
-	for el := e.lru.Front(); el != nil; el = e.lru.Front() {
-		inc := el.Value.(*Incident)
-		if !e.expired(inc) {
-			return
+	for i := range e.queues.qs {
+		q := &e.queues.qs[i]
+		for el := q.Front(); el != nil; el = q.Front() {
+			inc := el.Value.(*Incident)
+			if !e.expired(inc) {
+				break
+			}
+			e.remove(inc, "expired")
 		}
-		e.remove(inc, "expired")
 	}
 }
 
@@ -39,21 +43,24 @@ func (e *Engine) Advance(t time.Time) {
 	if t.After(e.watermark) {
 		e.watermark = t
 	}
-	for el := e.lru.Front(); el != nil; {
-		next := el.Next()
-		if inc := el.Value.(*Incident); e.expired(inc) {
-			e.remove(inc, "expired")
+	// Oldest touched first, across queues, as one queue used to.
+	var due []*Incident
+	e.queues.each(func(inc *Incident) {
+		if e.expired(inc) {
+			due = append(due, inc)
 		}
-		el = next
+	})
+	slices.SortFunc(due, func(a, b *Incident) int { return cmp.Compare(a.touched, b.touched) })
+	for _, inc := range due {
+		e.remove(inc, "expired")
 	}
 }
 
 func (e *Engine) evict() {
-	el := e.lru.Front()
-	if el == nil {
+	inc := e.queues.oldest()
+	if inc == nil {
 		return
 	}
-	inc := el.Value.(*Incident)
 	if inc.open {
 		e.counters.EvictedOpen++
 	} else {
@@ -64,7 +71,7 @@ func (e *Engine) evict() {
 
 // remove forgets a group; an open incident gets its closed transition.
 func (e *Engine) remove(inc *Incident, reason string) {
-	e.lru.Remove(inc.elem)
+	e.queues.remove(inc)
 	delete(e.groups, groupKey{rule: inc.ruleIdx, key: inc.Key})
 	if !inc.open {
 		if reason == "expired" {

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -63,8 +65,10 @@ type memberSnap struct {
 // Call it after Drain: transitions not drained are not saved.
 func (e *Engine) Snapshot() ([]byte, error) {
 	s := snapshot{Version: snapshotVersion, Watermark: e.watermark, Closed: e.closed.ring}
-	for el := e.lru.Front(); el != nil; el = el.Next() {
-		inc := el.Value.(*Incident)
+	var all []*Incident
+	e.queues.each(func(inc *Incident) { all = append(all, inc) })
+	slices.SortFunc(all, func(a, b *Incident) int { return cmp.Compare(a.touched, b.touched) })
+	for _, inc := range all {
 		is := incidentSnap{
 			Rule: inc.Rule.Name(), Key: inc.Key, ID: inc.ID, TraceID: inc.TraceID.String(),
 			First: inc.First, Last: inc.Last, Count: inc.Count, Impact: inc.Impact,
@@ -119,7 +123,7 @@ func (e *Engine) Restore(b []byte) (dropped int, err error) {
 		if err != nil {
 			return dropped, err
 		}
-		inc.elem = e.lru.PushBack(inc)
+		e.queues.push(inc)
 		e.groups[groupKey{rule: ri, key: inc.Key}] = inc
 	}
 	return dropped, nil

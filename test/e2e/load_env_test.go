@@ -12,11 +12,19 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/yairfalse/tapio/internal/k8stest"
 	"github.com/yairfalse/tapio/internal/loadgen"
 	"github.com/yairfalse/tapio/internal/systemdtest"
 )
+
+// loadPod is the pod the load's CNI lines are about.
+const loadPod = "load-0"
+
+// loadgenNode is the node name loadgen.NewConfig gives the agent.
+const loadgenNode = "tapio-e2e-node"
 
 // loadEnv is what every load run shares: the binary, a real systemd, the
 // DNS and TCP servers the kernel events go to, the exec'd program.
@@ -49,6 +57,13 @@ func newLoadEnv(b *testing.B) *loadEnv {
 		// node; the load's processes are the host's, so they resolve to
 		// no pod (the cgroup lookup still runs for each event).
 		env.cluster = k8stest.Start(b, k8stest.Options{})
+		// The CNI lines are about this pod, as a plugin's lines are about
+		// pods that exist: enrichment holds lines for unknown pods back.
+		_, err := env.cluster.Client().CoreV1().Pods("default").Create(b.Context(), &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: loadPod},
+			Spec:       corev1.PodSpec{NodeName: loadgenNode, Containers: []corev1.Container{{Name: "app", Image: "registry.example/load:1"}}},
+		}, metav1.CreateOptions{})
+		require.NoError(b, err)
 	}
 	if !env.filelog {
 		b.Log("contrib filelog is not in the distribution: no peer for tapio_cni in this run")
@@ -136,8 +151,8 @@ func (env *loadEnv) start(b *testing.B) *run {
 		// Calico's format, timestamped now, so the line's own time is
 		// when it was written.
 		return time.Now().UTC().Format("2006-01-02 15:04:05.000") +
-			" [INFO][4821] cni-plugin/k8s.go 67: Extracted identifiers for CmdAddK8s ContainerID=\"load" +
-			strconv.FormatUint(seq, 10) + "\" Namespace=\"load\" WorkloadEndpoint=\"node-k8s-load-eth0\"\n"
+			" [INFO][4821] cni-plugin/k8s.go 418: Added Mac, interface name, and active container ID to endpoint ContainerID=\"load" +
+			strconv.FormatUint(seq, 10) + "\" Namespace=\"default\" Pod=\"" + loadPod + "\" WorkloadEndpoint=\"node-k8s-load--0-eth0\"\n"
 	})
 	r.closeFiles = func() {
 		_ = flushJournal()

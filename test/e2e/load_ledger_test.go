@@ -11,9 +11,10 @@ import (
 var (
 	readMetrics = []string{
 		"otelcol_tapio_ebpf_events_read", "otelcol_tapio_cni_entries_read", "otelcol_tapio_systemd_events_read",
+		"otelcol_tapio_k8s_watch_events_received",
 	}
 	droppedMetrics = []string{
-		"otelcol_tapio_cni_entries_dropped", "otelcol_tapio_systemd_events_dropped",
+		"otelcol_tapio_cni_entries_dropped", "otelcol_tapio_systemd_events_dropped", "otelcol_tapio_k8s_watch_events_refused",
 		"otelcol_exporter_send_failed_log_records", "otelcol_exporter_enqueue_failed_log_records",
 		"otelcol_processor_dropped_log_records",
 	}

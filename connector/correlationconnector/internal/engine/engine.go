@@ -58,17 +58,12 @@ type Annotation struct {
 	Kept bool
 }
 
-type groupKey struct {
-	rule int
-	key  Key
-}
-
 // Engine is not safe for concurrent use; the connector serialises calls.
 type Engine struct {
 	opts      Options
 	rules     []Rule
 	byName    map[unifiedevent.Name][]int
-	groups    map[groupKey]*Incident
+	groups    map[sum128]*Incident
 	queues    queues
 	watermark time.Time
 	out       []Transition
@@ -77,6 +72,7 @@ type Engine struct {
 	sigs      []Signal
 	subjects  subjects
 	seed      maphash.Seed
+	sums      summer
 	// nextDue is the earliest time a changed incident may report again,
 	// so Drain skips the changed list until then.
 	nextDue time.Time
@@ -98,8 +94,9 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 		return nil, fmt.Errorf("engine options %+v: bounds must be positive", opts)
 	}
 	e := &Engine{
-		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: map[groupKey]*Incident{},
+		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: map[sum128]*Incident{},
 		subjects: subjects{max: 4 * opts.MaxIncidents},
+		sums:     newSummer(),
 		closed:   recent{max: opts.MaxIncidents},
 		seed:     maphash.MakeSeed(),
 	}
@@ -155,7 +152,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 	}
 	// The event is the caller's decoded copy, never written back, so
 	// completing its subject here is safe.
-	e.subjects.fill(ev.K8s)
+	e.subjects.fill(e.sums, ev.K8s)
 	var ann Annotation
 	found := false
 	for _, ri := range idx {
@@ -181,7 +178,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 // groupFor finds the group s belongs to, closing one whose window has
 // passed and starting one when s may open it.
 func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedevent.Event) *Incident {
-	k := groupKey{rule: ri, key: s.Key}
+	k := e.sums.group(ri, s.Key)
 	inc := e.groups[k]
 	if inc != nil {
 		switch w := r.Window(); {
@@ -212,7 +209,7 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 	if !s.TraceID.IsEmpty() {
 		inc.TraceID = s.TraceID
 	}
-	inc.ruleIdx = ri
+	inc.ruleIdx, inc.sum = ri, k
 	e.queues.push(inc)
 	e.groups[k] = inc
 	return inc
@@ -221,10 +218,12 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup bool) {
 	ev := in.Event
 	h := maphash.String(e.seed, ev.ID)
-	for i, x := range inc.hashes {
-		if x == h && inc.Members[i].EventID == ev.ID {
-			e.counters.Duplicate++
-			return false, true
+	if inc.mayHave(h) {
+		for i, x := range inc.hashes {
+			if x == h && inc.Members[i].EventID == ev.ID {
+				e.counters.Duplicate++
+				return false, true
+			}
 		}
 	}
 	inc.Count++
@@ -239,7 +238,7 @@ func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup
 			EventID: ev.ID, Name: ev.Name, Role: s.Role, Time: t, Message: ev.Message,
 			SpanID: spanID(inc.ID, ev.ID),
 		})
-		inc.hashes = append(inc.hashes, h)
+		inc.addHash(h)
 		kept = true
 	} else {
 		e.counters.MembersDropped++

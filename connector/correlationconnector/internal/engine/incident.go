@@ -45,12 +45,19 @@ type Incident struct {
 	// hashes of the Members' event ids, packed apart from the members so
 	// the duplicate check reads one cache line per eight, not per member.
 	hashes []uint64
+	// seen is a Bloom filter over hashes: most events are not
+	// re-deliveries, and one probe here spares the scan of up to
+	// max_events_per_incident hashes for them.
+	seen [4]uint64
 	// Data is the rule's own state (last exit code, memory limit …), set
 	// in Observe; the engine never reads it.
 	Data   any
 	Impact Impact
 
-	roles   []roleCount
+	roles []roleCount
+	// roleBuf holds the first roles in the incident itself: no rule has
+	// more than four, and counting a role then reads no other memory.
+	roleBuf [4]roleCount
 	verdict Verdict
 	open    bool
 	// changed marks an open incident with members not yet reported.
@@ -62,6 +69,8 @@ type Incident struct {
 	elem     *list.Element
 	touched  uint64
 	ruleIdx  int
+	// sum is the key in the engine's groups map.
+	sum sum128
 }
 
 // Roles returns how many members joined in role.
@@ -81,7 +90,28 @@ func (in *Incident) addRole(role string) {
 			return
 		}
 	}
+	if in.roles == nil {
+		in.roles = in.roleBuf[:0]
+	}
 	in.roles = append(in.roles, roleCount{role: role, n: 1})
+}
+
+// seenBits are the two filter bits of a member hash.
+func seenBits(h uint64) (i, j uint8) { return uint8(h), uint8(h >> 8) }
+
+// addHash records a kept member's event id hash.
+func (in *Incident) addHash(h uint64) {
+	in.hashes = append(in.hashes, h)
+	i, j := seenBits(h)
+	in.seen[i/64] |= 1 << (i % 64)
+	in.seen[j/64] |= 1 << (j % 64)
+}
+
+// mayHave reports whether a member with event id hash h may be kept; false
+// is certain.
+func (in *Incident) mayHave(h uint64) bool {
+	i, j := seenBits(h)
+	return in.seen[i/64]&(1<<(i%64)) != 0 && in.seen[j/64]&(1<<(j%64)) != 0
 }
 
 // Verdict is the rule's latest reading.

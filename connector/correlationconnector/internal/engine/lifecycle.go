@@ -72,7 +72,7 @@ func (e *Engine) evict() {
 // remove forgets a group; an open incident gets its closed transition.
 func (e *Engine) remove(inc *Incident, reason string) {
 	e.queues.remove(inc)
-	delete(e.groups, groupKey{rule: inc.ruleIdx, key: inc.Key})
+	delete(e.groups, inc.sum)
 	if !inc.open {
 		if reason == "expired" {
 			e.counters.CandidatesExpired++

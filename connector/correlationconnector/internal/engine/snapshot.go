@@ -124,7 +124,8 @@ func (e *Engine) Restore(b []byte) (dropped int, err error) {
 			return dropped, err
 		}
 		e.queues.push(inc)
-		e.groups[groupKey{rule: ri, key: inc.Key}] = inc
+		inc.sum = e.sums.group(ri, inc.Key)
+		e.groups[inc.sum] = inc
 	}
 	return dropped, nil
 }
@@ -148,7 +149,7 @@ func (e *Engine) restoreIncident(ri int, is incidentSnap) (*Incident, error) {
 			EventID: m.EventID, Name: m.Name, Role: m.Role, Time: m.Time, Message: m.Message,
 			SpanID: spanID(is.ID, m.EventID),
 		})
-		inc.hashes = append(inc.hashes, maphash.String(e.seed, m.EventID))
+		inc.addHash(maphash.String(e.seed, m.EventID))
 	}
 	inc.exported = min(is.Exported, len(inc.Members))
 	if dr, ok := r.(DataRule); ok && len(is.Data) > 0 {

@@ -6,29 +6,41 @@ import "github.com/yairfalse/tapio/internal/unifiedevent"
 // that carry both, so an event that names only the pod (a Kubernetes Event
 // about it, a CNI line) groups with its workload's other events.
 type subjects struct {
-	max  int
-	pods map[podRef]workload
+	max int
+	// pods is keyed by the sum of namespace and pod name, and each entry
+	// keeps the sum of its workload too: the check that an event repeats
+	// what is known, which is nearly every event, compares sums only and
+	// never reads the stored strings (see sum128).
+	pods map[sum128]workload
 }
 
-type podRef struct{ namespace, name string }
+type workload struct {
+	kind, name string
+	sum        sum128
+}
 
-type workload struct{ kind, name string }
+// Tags keep a pod's sum and a workload's apart from each other.
+const (
+	podTag = iota + 1<<32
+	workloadTag
+)
 
-func (s *subjects) fill(k *unifiedevent.K8s) {
+func (s *subjects) fill(sums summer, k *unifiedevent.K8s) {
 	if k == nil || k.PodName == "" || k.Namespace == "" {
 		return
 	}
-	pod := podRef{k.Namespace, k.PodName}
+	pod := sums.sum(podTag, k.Namespace, k.PodName)
 	if k.WorkloadName != "" {
-		if w, ok := s.pods[pod]; ok && w.kind == k.WorkloadKind && w.name == k.WorkloadName {
+		ws := sums.sum(workloadTag, k.WorkloadKind, k.WorkloadName)
+		if w, ok := s.pods[pod]; ok && w.sum == ws {
 			return
 		}
 		// Dropping everything at the cap is crude but bounded and cheap;
 		// the map refills from the next events of each pod.
 		if s.pods == nil || len(s.pods) >= s.max {
-			s.pods = make(map[podRef]workload, min(s.max, 1024))
+			s.pods = make(map[sum128]workload, min(s.max, 1024))
 		}
-		s.pods[pod] = workload{kind: k.WorkloadKind, name: k.WorkloadName}
+		s.pods[pod] = workload{kind: k.WorkloadKind, name: k.WorkloadName, sum: ws}
 		return
 	}
 	if w, ok := s.pods[pod]; ok {

@@ -1,0 +1,42 @@
+package engine
+
+import "hash/maphash"
+
+// sum128 stands for a tuple of strings in the engine's maps. A map keyed
+// by the strings themselves compares them on every lookup, and the stored
+// copies are cold (they belong to whichever event first named the
+// object), so each lookup paid cache misses on string bytes; 16 bytes
+// inline in the map slot are compared in the line the lookup reads anyway.
+// Two independently seeded 64-bit halves make a collision among the at
+// most a few hundred thousand live keys about n²/2¹²⁹, far below the odds
+// of a memory error, so equal sums are taken as equal tuples.
+type sum128 [2]uint64
+
+// summer hashes tuples with seeds of its own engine, fresh per process:
+// input cannot be crafted to collide, and nothing persists the sums.
+type summer struct{ a, b maphash.Seed }
+
+func newSummer() summer { return summer{a: maphash.MakeSeed(), b: maphash.MakeSeed()} }
+
+// mix folds one part's hash into h; the multiply makes the fold order
+// matter, so (x, y) and (y, x) differ.
+func mix(h, x uint64) uint64 { return (h ^ x) * 0x9e3779b97f4a7c15 }
+
+func (s summer) half(seed maphash.Seed, tag uint64, parts []string) uint64 {
+	h := mix(0, tag)
+	for _, p := range parts {
+		h = mix(h, maphash.String(seed, p))
+	}
+	return h ^ h>>29
+}
+
+// sum hashes parts under tag (a rule index, or a constant per map), so
+// equal strings under different tags differ.
+func (s summer) sum(tag uint64, parts ...string) sum128 {
+	return sum128{s.half(s.a, tag, parts), s.half(s.b, tag, parts)}
+}
+
+// group is the sum of a rule's key: the groups map's key.
+func (s summer) group(rule int, k Key) sum128 {
+	return s.sum(uint64(rule), k.Namespace, k.Kind, k.Name)
+}

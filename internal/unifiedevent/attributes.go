@@ -37,17 +37,6 @@ const (
 	AttrSystemdUnit = "tapio.systemd.unit"
 )
 
-// workloadKeys maps a Kubernetes owner kind to its semconv name attribute.
-// Kinds missing here (Rollout, custom operators) stay in the body only.
-var workloadKeys = map[string]string{
-	"Deployment":  string(semconv.K8SDeploymentNameKey),
-	"ReplicaSet":  string(semconv.K8SReplicaSetNameKey),
-	"StatefulSet": string(semconv.K8SStatefulSetNameKey),
-	"DaemonSet":   string(semconv.K8SDaemonSetNameKey),
-	"Job":         string(semconv.K8SJobNameKey),
-	"CronJob":     string(semconv.K8SCronJobNameKey),
-}
-
 // ownedKeys are the attributes WriteTo manages. They are cleared before an
 // event is written so a rewritten record never keeps a stale value (say the
 // pod name an enricher has since corrected), while keys owned by other
@@ -86,11 +75,12 @@ var ownedKeys = func() map[string]struct{} {
 		string(semconv.DNSQuestionNameKey),
 		string(semconv.DNSAnswersKey),
 	}
-	owned := make(map[string]struct{}, len(keys)+len(workloadKeys))
+	owned := make(map[string]struct{}, len(keys)+len(workloadKinds))
 	for _, k := range keys {
 		owned[k] = struct{}{}
 	}
-	for _, k := range workloadKeys {
+	for _, kind := range workloadKinds {
+		k, _ := WorkloadAttrKey(kind)
 		owned[k] = struct{}{}
 	}
 	return owned

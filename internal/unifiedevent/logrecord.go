@@ -47,18 +47,15 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 		p.writeAttrs(attrs)
 	}
 	if c := e.Container; c != nil {
-		putPart(body, "container", c.writeBody)
-		putStr(attrs, string(semconv.ContainerIDKey), c.ID)
-		putStr(attrs, string(semconv.ContainerNameKey), c.Name)
-		putStr(attrs, string(semconv.ContainerImageNameKey), c.ImageName)
-		putStr(attrs, string(semconv.ContainerRuntimeNameKey), c.Runtime)
+		putPart(body, PartContainer, c.writeBody)
+		c.writeAttrs(attrs)
 	}
 	if k := e.K8s; k != nil {
-		putPart(body, "k8s", k.writeBody)
+		putPart(body, PartK8s, k.writeBody)
 		k.writeAttrs(attrs)
 	}
 	if k := e.Peer; k != nil {
-		putPart(body, "peer", k.writeBody)
+		putPart(body, PartPeer, k.writeBody)
 	}
 	if o := e.K8sObject; o != nil {
 		putPart(body, "k8s_object", o.writeBody)
@@ -122,6 +119,13 @@ func (c *Container) writeBody(m pcommon.Map) {
 	putStr(m, "runtime", c.Runtime)
 }
 
+func (c *Container) writeAttrs(a pcommon.Map) {
+	putStr(a, string(semconv.ContainerIDKey), c.ID)
+	putStr(a, string(semconv.ContainerNameKey), c.Name)
+	putStr(a, string(semconv.ContainerImageNameKey), c.ImageName)
+	putStr(a, string(semconv.ContainerRuntimeNameKey), c.Runtime)
+}
+
 func (k *K8s) writeBody(m pcommon.Map) {
 	putStr(m, "pod_uid", k.PodUID)
 	putStr(m, "pod_name", k.PodName)
@@ -140,7 +144,7 @@ func (k *K8s) writeAttrs(a pcommon.Map) {
 	putStr(a, string(semconv.K8SNamespaceNameKey), k.Namespace)
 	putStr(a, string(semconv.K8SNodeNameKey), k.NodeName)
 	putStr(a, string(semconv.K8SContainerNameKey), k.ContainerName)
-	if key, ok := workloadKeys[k.WorkloadKind]; ok {
+	if key, ok := WorkloadAttrKey(k.WorkloadKind); ok {
 		putStr(a, key, k.WorkloadName)
 	}
 }

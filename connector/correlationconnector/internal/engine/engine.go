@@ -155,6 +155,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 	e.subjects.fill(e.sums, ev.K8s)
 	var ann Annotation
 	found := false
+	subj := e.sums.subject(ev.K8s, in.Node)
 	for _, ri := range idx {
 		r := e.rules[ri]
 		e.sigs = r.Match(in, e.sigs[:0])
@@ -163,7 +164,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 			if inc == nil {
 				continue
 			}
-			kept, dup := e.join(inc, in, s, t)
+			kept, dup := e.join(inc, in, s, t, subj)
 			if dup {
 				continue
 			}
@@ -215,7 +216,7 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 	return inc
 }
 
-func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup bool) {
+func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time, subj uint64) (kept, dup bool) {
 	ev := in.Event
 	h := maphash.String(e.seed, ev.ID)
 	if inc.mayHave(h) {
@@ -244,7 +245,7 @@ func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time) (kept, dup
 		e.counters.MembersDropped++
 	}
 	inc.addRole(s.Role)
-	inc.Impact.add(ev, in.Node)
+	inc.Impact.add(ev, in.Node, subj)
 	inc.Rule.Observe(inc, in, s)
 	wasOpen := inc.open
 	// An open incident's verdict is read again at Drain, once per batch:

@@ -120,14 +120,11 @@ func (in *Incident) Verdict() Verdict { return in.verdict }
 // Impact is what the incident hit, each list sorted and capped.
 type Impact struct {
 	Pods, Workloads, Nodes, Services []string
-	// last is the subject added last: members of one incident mostly
-	// name the same pod, and comparing it is cheaper than four searches.
-	last subjectID
-}
-
-type subjectID struct {
-	namespace, pod, kind, workload, node, service string
-	services                                      int
+	// last is the sum of the subject added last (see subjectSum):
+	// members of one incident mostly name the same pod, and comparing
+	// sums is cheaper than four searches or than reading the last
+	// subject's strings, which are cold by the next member.
+	last uint64
 }
 
 // maxImpact caps each impact list: an incident that hits more objects than
@@ -195,25 +192,14 @@ func compareJoined(s string, j joined) int {
 	return 0
 }
 
-func (im *Impact) add(ev *unifiedevent.Event, node string) {
+// add records ev's subject; subj is its subjectSum, 0 when ev names no
+// subject or more than one Service, which is always added.
+func (im *Impact) add(ev *unifiedevent.Event, node string, subj uint64) {
 	k := ev.K8s
-	id := subjectID{node: node}
-	if k != nil {
-		id = subjectID{
-			namespace: k.Namespace, pod: k.PodName, kind: k.WorkloadKind, workload: k.WorkloadName,
-			node: node, services: len(k.Services),
-		}
-		if k.NodeName != "" {
-			id.node = k.NodeName
-		}
-		if len(k.Services) > 0 {
-			id.service = k.Services[0]
-		}
-	}
-	if id == im.last && id.services <= 1 {
+	if subj != 0 && subj == im.last {
 		return
 	}
-	im.last = id
+	im.last = subj
 	if k != nil {
 		if k.Namespace != "" {
 			im.Pods = addSorted(im.Pods, join(k.Namespace, k.PodName))

@@ -1,6 +1,10 @@
 package engine
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+)
 
 // sum128 stands for a tuple of strings in the engine's maps. A map keyed
 // by the strings themselves compares them on every lookup, and the stored
@@ -39,4 +43,29 @@ func (s summer) sum(tag uint64, parts ...string) sum128 {
 // group is the sum of a rule's key: the groups map's key.
 func (s summer) group(rule int, k Key) sum128 {
 	return s.sum(uint64(rule), k.Namespace, k.Kind, k.Name)
+}
+
+// subjectTag keeps subject sums apart from key sums.
+const subjectTag = 3 << 32
+
+// subject sums what Impact.add records of an event: the pod, workload,
+// node and Service it names. 64 bits suffice here: a sum is only compared
+// with the one before it in the same incident, never looked up among
+// many, so a false match has odds of 2⁻⁶⁴ per member. 0 means "always
+// add": an event with several Services names more than one.
+func (s summer) subject(k *unifiedevent.K8s, node string) uint64 {
+	if k == nil {
+		return s.half(s.a, subjectTag, []string{node})
+	}
+	if len(k.Services) > 1 {
+		return 0
+	}
+	svc := ""
+	if len(k.Services) == 1 {
+		svc = k.Services[0]
+	}
+	if k.NodeName != "" {
+		node = k.NodeName
+	}
+	return s.half(s.a, subjectTag+uint64(len(k.Services)), []string{k.Namespace, k.PodName, k.WorkloadKind, k.WorkloadName, node, svc}) | 1
 }

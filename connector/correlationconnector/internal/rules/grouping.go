@@ -57,6 +57,13 @@ func (r *grouping) Window() time.Duration    { return r.p.Window }
 func (*grouping) Names() []unifiedevent.Name { return failureNames }
 func failing(ev *unifiedevent.Event) bool    { return ev.Severity >= plog.SeverityNumberWarn }
 
+// Wants is the envelope check Match makes first, so the connector decodes
+// only the records this rule can use: without it a grouping rule, which
+// reads every event name, made every record decoded.
+func (r *grouping) Wants(severity plog.SeverityNumber, traced bool) bool {
+	return severity >= plog.SeverityNumberWarn && (traced || !r.trace)
+}
+
 func (r *grouping) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 	if !failing(in.Event) {
 		return out

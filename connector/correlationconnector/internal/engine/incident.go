@@ -32,43 +32,46 @@ type roleCount struct {
 // incident proper once its rule's verdict opens it; before that it is a
 // candidate.
 type Incident struct {
-	ID      string
-	Rule    Rule
-	Key     Key
-	TraceID pcommon.TraceID
-	// RootSpanID is the span the member spans hang from.
-	RootSpanID  pcommon.SpanID
+	// The fields every join reads or writes come first, so a join of a
+	// cold incident touches five cache lines rather than ten: with
+	// thousands open, these misses are most of what a join costs.
 	First, Last time.Time
-	// Members are the first kept events; Count counts all of them.
-	Members []Member
-	Count   int
-	// hashes of the Members' event ids, packed apart from the members so
-	// the duplicate check reads one cache line per eight, not per member.
-	hashes []uint64
 	// seen is a Bloom filter over hashes: most events are not
 	// re-deliveries, and one probe here spares the scan of up to
 	// max_events_per_incident hashes for them.
 	seen [4]uint64
+	// Members are the first kept events; Count counts all of them.
+	Members []Member
+	Count   int
+	Rule    Rule
 	// Data is the rule's own state (last exit code, memory limit …), set
 	// in Observe; the engine never reads it.
-	Data   any
-	Impact Impact
-
-	roles []roleCount
-	// roleBuf holds the first roles in the incident itself: no rule has
-	// more than four, and counting a role then reads no other memory.
-	roleBuf [4]roleCount
-	verdict Verdict
+	Data    any
+	elem    *list.Element
+	touched uint64
+	ruleIdx int
 	open    bool
 	// changed marks an open incident with members not yet reported.
 	changed bool
+	roles   []roleCount
+	// roleBuf holds the first roles in the incident itself: no rule has
+	// more than four, and counting a role then reads no other memory.
+	roleBuf [4]roleCount
+	Impact  Impact
+
+	ID      string
+	Key     Key
+	TraceID pcommon.TraceID
+	// RootSpanID is the span the member spans hang from.
+	RootSpanID pcommon.SpanID
+	// hashes of the Members' event ids, packed apart from the members so
+	// the duplicate check reads one cache line per eight, not per member.
+	hashes  []uint64
+	verdict Verdict
 	// reported is the event time of the last opened or updated record.
 	reported time.Time
 	// exported is how many Members have gone out as spans.
 	exported int
-	elem     *list.Element
-	touched  uint64
-	ruleIdx  int
 	// sum is the key in the engine's groups map.
 	sum sum128
 }
@@ -119,12 +122,13 @@ func (in *Incident) Verdict() Verdict { return in.verdict }
 
 // Impact is what the incident hit, each list sorted and capped.
 type Impact struct {
-	Pods, Workloads, Nodes, Services []string
 	// last is the sum of the subject added last (see subjectSum):
 	// members of one incident mostly name the same pod, and comparing
 	// sums is cheaper than four searches or than reading the last
-	// subject's strings, which are cold by the next member.
-	last uint64
+	// subject's strings, which are cold by the next member. It comes
+	// first to sit next to the incident's other hot fields.
+	last                             uint64
+	Pods, Workloads, Nodes, Services []string
 }
 
 // maxImpact caps each impact list: an incident that hits more objects than

@@ -40,6 +40,9 @@ func TestAgentEndToEnd(t *testing.T) {
 		Units:      []string{"tapio-e2e-*"},
 	}
 	cfg.K8s = &loadgen.K8sSource{Kubeconfig: cluster.Kubeconfig(k8stest.AdminUser)}
+	// Set before the hooks: with the correlation connector the exporters
+	// move behind it.
+	cfg.FilePath = filepath.Join(t.TempDir(), "exported.json")
 	hooks := pipelineHooks(t, &cfg)
 	// The OOM kill and the crash loop happen in this pod's container
 	// cgroup, and the K8s Event is about it, as on a real node.

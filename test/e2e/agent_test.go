@@ -33,9 +33,9 @@ type agent struct {
 	seen []loadgen.Exported
 }
 
-// startAgent builds the distribution, runs it on cfg (with a file
-// exporter into the test's folder) and stops it when the test ends,
-// checking that it shut down cleanly.
+// startAgent builds the distribution, runs it on cfg (which must have a
+// file exporter: the test reads its output) and stops it when the test
+// ends, checking that it shut down cleanly.
 func startAgent(t *testing.T, cfg loadgen.Config) *agent {
 	t.Helper()
 	root, err := loadgen.ModuleRoot()
@@ -46,7 +46,7 @@ func startAgent(t *testing.T, cfg loadgen.Config) *agent {
 	bin, err := loadgen.Build(ctx, root, dir)
 	require.NoError(t, err)
 
-	cfg.FilePath = filepath.Join(dir, "exported.json")
+	require.NotEmpty(t, cfg.FilePath, "the test reads what the file exporter writes")
 	config := filepath.Join(dir, "collector.yaml")
 	require.NoError(t, cfg.Write(config))
 	col, err := loadgen.Start(bin, config)

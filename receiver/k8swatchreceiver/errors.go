@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"time"
 
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -36,6 +35,11 @@ type errorReporter struct {
 	r        *k8sReceiver
 	resource string
 	attrs    metric.MeasurementOption
+	// what names the requests in log lines ("watch", or "lease" for the
+	// leader election's Lease) and needs the verbs they require, so a
+	// forbidden one says what to grant.
+	what  string
+	needs string
 
 	failing      string // reason of the current streak, "" when healthy
 	failingSince time.Time
@@ -45,11 +49,11 @@ type errorReporter struct {
 func (e *errorReporter) observe(ctx context.Context, verb string, err error) {
 	if err == nil {
 		if e.failing != "" {
-			e.r.set.Logger.Info("watch recovered", zap.String("resource", e.resource), zap.String("after", e.failing),
+			e.r.set.Logger.Info(e.what+" recovered", zap.String("resource", e.resource), zap.String("after", e.failing),
 				zap.Duration("down_for", time.Since(e.failingSince).Round(time.Millisecond)))
 			e.gapStart = e.failingSince
 			e.failing = ""
-			e.r.reportStatus(componentstatus.NewEvent(componentstatus.StatusOK))
+			e.r.status.recovered(e.resource)
 		}
 		return
 	}
@@ -69,14 +73,14 @@ func (e *errorReporter) observe(ctx context.Context, verb string, err error) {
 		log = e.r.set.Logger.Warn
 	}
 	if reason == reasonForbidden {
-		ferr := forbidden(verb, err)
+		ferr := forbidden(verb, e.needs, err)
 		if first {
-			e.r.set.Logger.Error("watch forbidden: "+ferr.Error(), zap.String("resource", e.resource))
-			e.r.reportStatus(componentstatus.NewRecoverableErrorEvent(ferr))
+			e.r.set.Logger.Error(e.what+" forbidden: "+ferr.Error(), zap.String("resource", e.resource))
+			e.r.status.failed(e.resource, ferr)
 		}
 		return
 	}
-	log("list or watch failed; retrying with backoff", zap.String("resource", e.resource),
+	log(e.what+" request failed; retrying with backoff", zap.String("resource", e.resource),
 		zap.String("verb", verb), zap.String("reason", reason), zap.Error(err))
 }
 
@@ -112,7 +116,7 @@ var refusedVerb = regexp.MustCompile(`cannot (\w+) resource`)
 
 // forbidden names what to grant: the verb, the resource and its API group
 // from the 403's status details, and the scope.
-func forbidden(verb string, err error) error {
+func forbidden(verb, needs string, err error) error {
 	resource, group, msg := "", "", err.Error()
 	var st apierrors.APIStatus
 	if errors.As(err, &st) {
@@ -125,6 +129,6 @@ func forbidden(verb string, err error) error {
 	if m := refusedVerb.FindStringSubmatch(msg); m != nil {
 		verb = m[1]
 	}
-	return fmt.Errorf("%w: grant verb %q on resource %q in API group %q (the receiver needs list and watch): %s",
-		ErrForbidden, verb, resource, group, msg)
+	return fmt.Errorf("%w: grant verb %q on resource %q in API group %q (%s): %s",
+		ErrForbidden, verb, resource, group, needs, msg)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -56,6 +58,31 @@ type testReceiver struct {
 	sink *consumertest.LogsSink
 	logs *observer.ObservedLogs
 	tel  *componenttest.Telemetry
+	host *statusHost
+}
+
+// statusHost records the status events the receiver reports, as the
+// collector's host would receive them.
+type statusHost struct {
+	component.Host
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+// last is the latest status reported, nil before any.
+func (h *statusHost) last() *componentstatus.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.events) == 0 {
+		return nil
+	}
+	return h.events[len(h.events)-1]
 }
 
 // startReceiver runs a receiver against the cluster as user, with the
@@ -80,9 +107,10 @@ func startReceiver(t *testing.T, c *k8stest.Cluster, user string, mutate func(*C
 	sink := new(consumertest.LogsSink)
 	r, err := newReceiver(set, cfg, sink)
 	require.NoError(t, err)
-	require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
+	host := &statusHost{Host: componenttest.NewNopHost()}
+	require.NoError(t, r.Start(t.Context(), host))
 	t.Cleanup(func() { require.NoError(t, r.Shutdown(t.Context())) })
-	return &testReceiver{r: r, sink: sink, logs: logs, tel: tel}
+	return &testReceiver{r: r, sink: sink, logs: logs, tel: tel, host: host}
 }
 
 // sum adds up a metric's int data points whose attributes include attrs.

@@ -4,13 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"time"
 
+	"github.com/go-logr/logr"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/klog/v2"
 )
 
 // lead campaigns for the Lease and runs the cluster-scoped streams while
@@ -19,12 +24,15 @@ import (
 // run them at once from this side.
 func (r *k8sReceiver) lead(ctx context.Context) {
 	le := r.cfg.LeaderElection
-	ns := le.LeaseNamespace
+	ns, from := le.LeaseNamespace, "lease_namespace"
 	if ns == "" {
-		ns = os.Getenv("POD_NAMESPACE")
+		ns, from = os.Getenv("POD_NAMESPACE"), "POD_NAMESPACE"
 	}
 	if ns == "" {
-		ns = metav1.NamespaceDefault
+		// Out of a pod, or without the downward API: a Role granting the
+		// Lease in the agent's namespace does not apply here, which the
+		// lease errors below then say.
+		ns, from = metav1.NamespaceDefault, "default"
 	}
 	// The node name says which agent leads; the suffix keeps two receivers
 	// on one node (or a restarted one whose old Lease is still held)
@@ -32,12 +40,24 @@ func (r *k8sReceiver) lead(ctx context.Context) {
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	id := r.identity.NodeName + "_" + hex.EncodeToString(suffix)
-	lock := &resourcelock.LeaseLock{
-		LeaseMeta:  metav1.ObjectMeta{Namespace: ns, Name: le.LeaseName},
-		Client:     r.clients.typed.CoordinationV1(),
-		LockConfig: resourcelock.ResourceLockConfig{Identity: id},
+	lock := &reportingLock{
+		Interface: &resourcelock.LeaseLock{
+			LeaseMeta:  metav1.ObjectMeta{Namespace: ns, Name: le.LeaseName},
+			Client:     r.clients.typed.CoordinationV1(),
+			LockConfig: resourcelock.ResourceLockConfig{Identity: id},
+		},
+		errors: &errorReporter{
+			r: r, resource: resourceLeases, what: "lease",
+			attrs: metric.WithAttributeSet(attribute.NewSet(attribute.String("resource", resourceLeases))),
+			needs: fmt.Sprintf("leader election needs get, create and update on Lease %s in namespace %s", le.LeaseName, ns),
+		},
 	}
 	log := r.set.Logger.With(zap.String("lease", ns+"/"+le.LeaseName), zap.String("identity", id))
+	log.Info("campaigning for the Lease to run the cluster-scoped streams", zap.String("namespace_from", from))
+	// client-go's elector logs through klog, outside the collector's log;
+	// its failures reach the log through reportingLock instead.
+	discard := logr.Discard()
+	electCtx := klog.NewContext(ctx, discard)
 	delay := time.Second
 	for ctx.Err() == nil {
 		leading := make(chan context.Context, 1)
@@ -70,7 +90,7 @@ func (r *k8sReceiver) lead(ctx context.Context) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			elector.Run(ctx)
+			elector.Run(electCtx)
 		}()
 		select {
 		case lctx := <-leading:

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
@@ -28,7 +27,7 @@ type k8sReceiver struct {
 	identity rawrecord.Identity
 	emitter  *rawrecord.Emitter
 	clients  *clients
-	host     component.Host
+	status   statusBoard
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -58,7 +57,8 @@ func (r *k8sReceiver) Start(_ context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("tapio_k8s_watch: %w", err)
 	}
-	r.identity, r.clients, r.host = identity, cl, host
+	r.identity, r.clients = identity, cl
+	r.status.start(host)
 	r.emitter = rawrecord.NewEmitter(rawrecord.SourceK8s, RawVersion, identity, metadata.ScopeName, r.set.BuildInfo.Version)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -89,6 +89,7 @@ func (r *k8sReceiver) Start(_ context.Context, host component.Host) error {
 // Lease so another receiver takes over at once. It is safe before Start
 // and twice.
 func (r *k8sReceiver) Shutdown(context.Context) error {
+	r.status.close()
 	if r.cancel != nil {
 		r.cancel()
 	}
@@ -128,10 +129,4 @@ func (r *k8sReceiver) runClusterStreams(ctx context.Context) {
 		run(func() { r.runResource(ctx, rc) })
 	}
 	wg.Wait()
-}
-
-func (r *k8sReceiver) reportStatus(ev *componentstatus.Event) {
-	if r.host != nil {
-		componentstatus.ReportStatus(r.host, ev)
-	}
 }

@@ -68,7 +68,7 @@ func (r *k8sReceiver) runStream(ctx context.Context, spec streamSpec) {
 		s.typAttrs[typ] = metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("resource", spec.resource), attribute.String("type", string(typ))))
 	}
-	s.errors = errorReporter{r: r, resource: spec.resource, attrs: s.resAttrs}
+	s.errors = errorReporter{r: r, resource: spec.resource, attrs: s.resAttrs, what: "watch", needs: "the receiver needs list and watch"}
 	t := newTracker(spec.gvk, s, spec.keepInitial)
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
@@ -95,6 +95,7 @@ func (r *k8sReceiver) runStream(ctx context.Context, spec streamSpec) {
 		Backoff: &wait.Backoff{Duration: 800 * time.Millisecond, Cap: 30 * time.Second, Steps: 40, Factor: 2, Jitter: 1},
 	})
 	refl.RunWithContext(klog.NewContext(ctx, discard))
+	r.status.stopped(spec.resource)
 }
 
 // deliver turns changes into one batch of raw records.

@@ -86,7 +86,7 @@ func forbiddenLog(t *testing.T, tr *testReceiver, what, resource string) string 
 	t.Helper()
 	var msg string
 	require.Eventually(t, func() bool {
-		for _, e := range tr.logs.FilterMessageSnippet(what+" forbidden").FilterField(zap.String("resource", resource)).All() {
+		for _, e := range tr.logs.FilterMessageSnippet(what + " forbidden").FilterField(zap.String("resource", resource)).All() {
 			msg = e.Message
 			return true
 		}

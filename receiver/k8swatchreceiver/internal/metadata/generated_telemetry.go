@@ -102,7 +102,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.TapioK8sWatchWatchErrors, err = builder.meter.Int64Counter(
 		"otelcol.tapio_k8s_watch.watch.errors",
-		metric.WithDescription("Failed list or watch requests, by resource and reason (forbidden, expired, throttled, unavailable, other). [Development]"),
+		metric.WithDescription("Failed list or watch requests, and failed Lease requests of the leader election (resource leases.coordination.k8s.io), by resource and reason (forbidden, expired, throttled, unavailable, other). [Development]"),
 		metric.WithUnit("{errors}"),
 	)
 	errs = errors.Join(errs, err)

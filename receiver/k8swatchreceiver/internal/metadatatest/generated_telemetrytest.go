@@ -116,7 +116,7 @@ func AssertEqualTapioK8sWatchRelists(t *testing.T, tt *componenttest.Telemetry, 
 func AssertEqualTapioK8sWatchWatchErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol.tapio_k8s_watch.watch.errors",
-		Description: "Failed list or watch requests, by resource and reason (forbidden, expired, throttled, unavailable, other). [Development]",
+		Description: "Failed list or watch requests, and failed Lease requests of the leader election (resource leases.coordination.k8s.io), by resource and reason (forbidden, expired, throttled, unavailable, other). [Development]",
 		Unit:        "{errors}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

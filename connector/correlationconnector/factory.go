@@ -13,9 +13,9 @@ import (
 	"github.com/yairfalse/tapio/connector/correlationconnector/internal/rules"
 )
 
-// NewFactory returns the factory of the tapio_correlation connector. Each
-// output kind gets its own engine over the same input; the ids are
-// deterministic, so the incident records, traces and metrics agree.
+// NewFactory returns the factory of the tapio_correlation connector. The
+// output kinds of one connector share one engine (see core), so the
+// incident records, traces and metrics come from the same incidents.
 func NewFactory() connector.Factory {
 	return connector.NewFactory(
 		metadata.Type,

@@ -15,13 +15,14 @@ const stateKey = "engine"
 
 var errNotStorage = errors.New("not a storage extension")
 
-// storageName keeps the three output kinds' engines apart in one storage
-// extension: each sees the same input but keeps its own state.
-func (c *correlator) storageName() string {
-	switch {
-	case c.out.traces != nil:
+// storageName is the feeder's kind: the one engine's state is saved under
+// the name the logs output's engine used when each output had its own, so
+// a state saved by that version still restores.
+func (c *core) storageName() string {
+	switch c.feeder() {
+	case signalTraces:
 		return "traces"
-	case c.out.metrics != nil:
+	case signalMetrics:
 		return "metrics"
 	}
 	return "logs"
@@ -30,7 +31,7 @@ func (c *correlator) storageName() string {
 // restore opens the storage client and loads the saved incidents. A
 // snapshot that cannot be read is logged and dropped: starting empty
 // splits some incidents, refusing to start would lose all of them.
-func (c *correlator) restore(ctx context.Context, host component.Host) error {
+func (c *core) restore(ctx context.Context, host component.Host) error {
 	if c.storageID == nil {
 		return nil
 	}
@@ -67,7 +68,7 @@ func (c *correlator) restore(ctx context.Context, host component.Host) error {
 }
 
 // save writes the engine's state and closes the client.
-func (c *correlator) save(ctx context.Context) error {
+func (c *core) save(ctx context.Context) error {
 	if c.store == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	healthcheckextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	filestorage "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	k8sattributesprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/k8sattributesprocessor"
+	filelogreceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
 	correlationconnector "github.com/yairfalse/tapio/connector/correlationconnector"
 	unifiedeventexporter "github.com/yairfalse/tapio/exporter/unifiedeventexporter"
 	k8senrichprocessor "github.com/yairfalse/tapio/processor/k8senrichprocessor"
@@ -66,6 +67,7 @@ func components() (otelcol.Factories, error) {
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		otlpreceiver.NewFactory(),
+		filelogreceiver.NewFactory(),
 		ebpfreceiver.NewFactory(),
 		cnireceiver.NewFactory(),
 		systemdreceiver.NewFactory(),
@@ -76,6 +78,7 @@ func components() (otelcol.Factories, error) {
 	}
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
 		otlpreceiver.NewFactory().Type():     "go.opentelemetry.io/collector/receiver/otlpreceiver v0.165.0",
+		filelogreceiver.NewFactory().Type():  "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver v0.165.1",
 		ebpfreceiver.NewFactory().Type():     "github.com/yairfalse/tapio v0.0.0",
 		cnireceiver.NewFactory().Type():      "github.com/yairfalse/tapio v0.0.0",
 		systemdreceiver.NewFactory().Type():  "github.com/yairfalse/tapio v0.0.0",

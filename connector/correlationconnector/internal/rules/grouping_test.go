@@ -46,3 +46,23 @@ func TestGroupingPrefilterAgreesWithMatch(t *testing.T) {
 	require.True(t, NewTrace(p).(engine.Prefilter).Wants(plog.SeverityNumberError, true))
 	require.True(t, NewWorkload(p).(engine.Prefilter).Wants(plog.SeverityNumberWarn, false))
 }
+
+// TestCappedSetMatchesPlainList: the hashed set adds exactly what the
+// plain capped list adds, also when it starts from names restored
+// without their sums.
+func TestCappedSetMatchesPlainList(t *testing.T) {
+	var set cappedSet
+	var hashed, plain []string
+	for _, v := range []string{"a", "b", "a", "c", "b", "d", "e", "f", "g", "h", "i", "a", "j"} {
+		hashed = set.add(hashed, v)
+		plain = addCapped(plain, v)
+	}
+	require.Equal(t, plain, hashed)
+	require.Len(t, hashed, maxCapped)
+
+	restored := cappedSet{}
+	names := []string{"x", "y"}
+	names = restored.add(names, "x")
+	names = restored.add(names, "z")
+	require.Equal(t, []string{"x", "y", "z"}, names)
+}

@@ -119,7 +119,7 @@ func (*nodeRuntime) Observe(inc *engine.Incident, in engine.Input, sig engine.Si
 }
 
 func addCapped(s []string, v string) []string {
-	if len(s) >= 8 || slices.Contains(s, v) {
+	if len(s) >= maxCapped || slices.Contains(s, v) {
 		return s
 	}
 	return append(s, v)

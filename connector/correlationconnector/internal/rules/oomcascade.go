@@ -28,6 +28,8 @@ func NewOOMCascade(p Params) engine.Rule { return &oomCascade{p: p} }
 type cascadeData struct {
 	OomPods   []string
 	OtherPods []string
+
+	oomSet, otherSet cappedSet
 }
 
 func (*oomCascade) Name() string            { return OOMCascadeName }
@@ -61,10 +63,10 @@ func (*oomCascade) Observe(inc *engine.Incident, in engine.Input, sig engine.Sig
 	d := state[cascadeData](inc)
 	pod := in.Event.K8s.PodName
 	if sig.Role == roleFirstOOM {
-		d.OomPods = addCapped(d.OomPods, pod)
+		d.OomPods = d.oomSet.add(d.OomPods, pod)
 		return
 	}
-	d.OtherPods = addCapped(d.OtherPods, pod)
+	d.OtherPods = d.otherSet.add(d.OtherPods, pod)
 }
 
 // others are the restarted pods that were not OOM killed themselves.

@@ -17,9 +17,6 @@ const (
 	PartPeer      = "peer"
 )
 
-// k8sFields is how many body keys a K8s part can hold, so the map grows once.
-const k8sFields = 9
-
 // WorkloadAttrKey returns the semconv attribute naming a workload of the
 // given owner kind (k8s.deployment.name for Deployment), and false for kinds
 // without one (Rollout, custom operators), which stay in the body only. A
@@ -51,21 +48,43 @@ var workloadKinds = []string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonS
 // Fields k leaves empty keep what the decoder wrote (a Kubernetes Event's
 // reason stays).
 func (k *K8s) MergeSubject(body, attrs pcommon.Map) {
-	k.writeBody(mergePart(body, PartK8s, k8sFields))
+	k.writeBody(mergePart(body, PartK8s, k.bodyFields()))
 	k.writeAttrs(attrs)
 }
 
 // MergePeer writes k as the far side of the event's connection: the body's
 // peer part, which has no attributes.
 func (k *K8s) MergePeer(body pcommon.Map) {
-	k.writeBody(mergePart(body, PartPeer, k8sFields))
+	k.writeBody(mergePart(body, PartPeer, k.bodyFields()))
 }
 
 // Merge writes c as the event's container: its non-empty fields into the
 // body's container part and the container.* attributes.
 func (c *Container) Merge(body, attrs pcommon.Map) {
-	c.writeBody(mergePart(body, PartContainer, 4))
+	c.writeBody(mergePart(body, PartContainer, c.bodyFields()))
 	c.writeAttrs(attrs)
+}
+
+// bodyFields counts the keys writeBody will put, so a part's slice is
+// allocated at its final size: every byte reserved but unused is still
+// cleared by malloc and scanned by the GC, once per event.
+func (k *K8s) bodyFields() int {
+	return nonEmpty(k.PodUID, k.PodName, k.Namespace, k.NodeName, k.ContainerName,
+		k.WorkloadKind, k.WorkloadName, k.Reason) + min(len(k.Services), 1)
+}
+
+func (c *Container) bodyFields() int {
+	return nonEmpty(c.ID, c.Name, c.ImageName, c.Runtime)
+}
+
+func nonEmpty(s ...string) int {
+	n := 0
+	for _, v := range s {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // mergePart returns the body's sub-map key with room for size more

@@ -57,15 +57,13 @@ func writeSubject(lr plog.LogRecord, s subject, w kubecache.Owner) {
 // a pod, or a Service whose pods are not cached.
 func writePeer(lr plog.LogRecord, p *kubecache.Pod, svc *kubecache.Service, w kubecache.Owner) {
 	var k unifiedevent.K8s
-	var one [1]string
 	if p != nil {
 		k = unifiedevent.K8s{
 			PodUID: p.UID, PodName: p.Name, Namespace: p.Namespace, NodeName: p.Node,
 			WorkloadKind: w.Kind, WorkloadName: w.Name, Services: p.Services,
 		}
 	} else {
-		one[0] = svc.Name
-		k = unifiedevent.K8s{Namespace: svc.Namespace, Services: one[:]}
+		k = unifiedevent.K8s{Namespace: svc.Namespace, Services: svc.NameList()}
 	}
 	k.MergePeer(bodyMap(lr))
 }

@@ -168,3 +168,11 @@ func TestWorkloadFollowsOwners(t *testing.T) {
 	p.OwnerKind, p.OwnerName = "", ""
 	assert.Equal(t, Owner{}, c.Workload(p))
 }
+
+// A peer Service's name list is made per event; it must cost no allocation.
+func TestServiceNameListAliasesName(t *testing.T) {
+	s := &Service{Name: "web", Namespace: "shop"}
+	require.Equal(t, []string{"web"}, s.NameList())
+	allocs := testing.AllocsPerRun(100, func() { _ = s.NameList() })
+	require.Zero(t, allocs)
+}

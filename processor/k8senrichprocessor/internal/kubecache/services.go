@@ -3,6 +3,7 @@ package kubecache
 import (
 	"net/netip"
 	"slices"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -16,6 +17,11 @@ type Service struct {
 	// (its endpoints are managed by hand).
 	Selector []string
 }
+
+// NameList is the Service's name as a one-element list, the form a peer's
+// services take, without allocating one per event: it aliases Name, so
+// callers must only read it.
+func (s *Service) NameList() []string { return unsafe.Slice(&s.Name, 1) }
 
 func serviceFrom(in *corev1.Service, it *interner) *Service {
 	s := &Service{Name: it.get(in.Name), Namespace: it.get(in.Namespace)}

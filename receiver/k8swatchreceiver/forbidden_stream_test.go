@@ -26,15 +26,15 @@ const agentSA = "system:serviceaccount:tapio:otelcol-tapio-agent"
 var agentSubject = rbacv1.Subject{Kind: "ServiceAccount", Name: "otelcol-tapio-agent", Namespace: "tapio"}
 
 // installAgentRBAC grants what deploy/base/agent/rbac.yaml grants the
-// agent, except events: the node-local streams cluster-wide, and the Lease
-// in the agent's namespace only.
-func installAgentRBAC(t *testing.T, c *k8stest.Cluster) {
+// agent, but list and watch only on the given core resources: those
+// cluster-wide, and the Lease in the agent's namespace only.
+func installAgentRBAC(t *testing.T, c *k8stest.Cluster, resources ...string) {
 	t.Helper()
 	_, err := c.Client().CoreV1().Namespaces().Create(t.Context(),
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tapio"}}, metav1.CreateOptions{})
 	require.NoError(t, err)
-	grant(t, c, agentSubject, "agent-node-local",
-		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods", "nodes"}, Verbs: []string{"list", "watch"}})
+	grant(t, c, agentSubject, "agent-streams",
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: resources, Verbs: []string{"list", "watch"}})
 	grantLease(t, c, "tapio")
 }
 
@@ -118,21 +118,24 @@ func requireStatus(t *testing.T, tr *testReceiver, want componentstatus.Status, 
 }
 
 // The reported case, with the Lease granted where the agent campaigns:
-// the leader names the forbidden Events stream, counts it, reports it,
-// and picks the stream up once events are granted.
+// the leader names the forbidden Events stream (and the Node stream, also
+// forbidden here), counts and reports each, and picks them up once
+// granted; the status is OK only when both are.
 func TestLeaderNamesForbiddenEventsStreamAndRecovers(t *testing.T) {
 	c := k8stest.Start(t, k8stest.Options{Users: []string{agentSA}})
-	installAgentRBAC(t, c)
+	installAgentRBAC(t, c, "pods")
 	t.Setenv("POD_NAMESPACE", "tapio")
 	tr := startReceiver(t, c, agentSA, agentSettings)
 	require.Eventually(t, func() bool { return tr.sum(t, "tapio_k8s_watch.leader") == 1 }, patience, 50*time.Millisecond)
 
-	msg := forbiddenLog(t, tr, "watch", "events")
-	assert.Regexp(t, `grant verb "(list|watch)" on resource "events" in API group ""`, msg)
-	assert.Contains(t, msg, `User "`+agentSA+`"`)
-	assert.Positive(t, tr.sum(t, "tapio_k8s_watch.watch.errors",
-		attribute.String("resource", "events"), attribute.String("reason", reasonForbidden)))
-	requireStatus(t, tr, componentstatus.StatusRecoverableError, `"events"`)
+	for _, res := range []string{"events", "nodes"} {
+		msg := forbiddenLog(t, tr, "watch", res)
+		assert.Regexp(t, `grant verb "(list|watch)" on resource "`+res+`" in API group ""`, msg)
+		assert.Contains(t, msg, `User "`+agentSA+`"`)
+		assert.Positive(t, tr.sum(t, "tapio_k8s_watch.watch.errors",
+			attribute.String("resource", res), attribute.String("reason", reasonForbidden)))
+	}
+	requireStatus(t, tr, componentstatus.StatusRecoverableError, `"events"`, `"nodes"`)
 
 	// The granted streams run regardless and never fail.
 	_, err := c.Client().CoreV1().Pods("default").Create(t.Context(), pod("web", testNode), metav1.CreateOptions{})
@@ -143,12 +146,24 @@ func TestLeaderNamesForbiddenEventsStreamAndRecovers(t *testing.T) {
 	// not a failure.
 	assert.Zero(t, tr.sum(t, "tapio_k8s_watch.watch.errors", attribute.String("resource", resourceLeases)))
 
+	// Nodes granted alone: the status still names Events.
+	grant(t, c, agentSubject, "agent-nodes",
+		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"list", "watch"}})
+	_, err = c.Client().CoreV1().Nodes().Create(t.Context(), &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: testNode}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(about(tr.records(t), "Node", testNode)) == 1 },
+		patience, 50*time.Millisecond, "the Node stream did not recover")
+	requireStatus(t, tr, componentstatus.StatusRecoverableError, `"events"`)
+	assert.NotContains(t, tr.host.last().Err().Error(), `"nodes"`)
+
 	grant(t, c, agentSubject, "agent-events",
 		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"list", "watch"}})
 	emitEvent(t, c, "after-grant")
 	require.Eventually(t, func() bool { return len(about(tr.records(t), "Event", "after-grant")) == 1 },
 		patience, 50*time.Millisecond, "the Events stream did not recover")
-	assert.NotEmpty(t, tr.logs.FilterMessage("watch recovered").FilterField(zap.String("resource", "events")).All())
+	for _, res := range []string{"events", "nodes"} {
+		assert.NotEmpty(t, tr.logs.FilterMessage("watch recovered").FilterField(zap.String("resource", res)).All(), res)
+	}
 	requireStatus(t, tr, componentstatus.StatusOK)
 }
 
@@ -160,7 +175,7 @@ func TestLeaderNamesForbiddenEventsStreamAndRecovers(t *testing.T) {
 // makes the receiver lead and then name the forbidden Events stream.
 func TestForbiddenLeaseIsNamedAndRecovers(t *testing.T) {
 	c := k8stest.Start(t, k8stest.Options{Users: []string{agentSA}})
-	installAgentRBAC(t, c)
+	installAgentRBAC(t, c, "pods", "nodes")
 	t.Setenv("POD_NAMESPACE", "")
 	tr := startReceiver(t, c, agentSA, agentSettings)
 

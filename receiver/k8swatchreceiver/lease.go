@@ -19,7 +19,9 @@ const resourceLeases = "leases.coordination.k8s.io"
 type reportingLock struct {
 	resourcelock.Interface
 
-	mu     sync.Mutex // the elector's run and its release may overlap
+	// mu keeps errors single-threaded whatever goroutine client-go calls
+	// the lock from (today one per campaign, one campaign at a time).
+	mu     sync.Mutex
 	errors *errorReporter
 }
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"cmp"
-	"container/list"
 	"slices"
 	"strings"
 	"time"
@@ -46,11 +45,12 @@ type Incident struct {
 	Rule    Rule
 	// Data is the rule's own state (last exit code, memory limit …), set
 	// in Observe; the engine never reads it.
-	Data    any
-	elem    *list.Element
-	touched uint64
-	ruleIdx int
-	open    bool
+	Data any
+	// prev and next link the group into its queue (see queue).
+	prev, next *Incident
+	touched    uint64
+	ruleIdx    int
+	open       bool
 	// changed marks an open incident with members not yet reported.
 	changed bool
 	roles   []roleCount

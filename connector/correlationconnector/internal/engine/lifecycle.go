@@ -27,8 +27,7 @@ func (e *Engine) expired(inc *Incident) bool {
 func (e *Engine) expireOldest() {
 	for i := range e.queues.qs {
 		q := &e.queues.qs[i]
-		for el := q.Front(); el != nil; el = q.Front() {
-			inc := el.Value.(*Incident)
+		for inc := q.head; inc != nil; inc = q.head {
 			if !e.expired(inc) {
 				break
 			}

@@ -1,7 +1,5 @@
 package engine
 
-import "container/list"
-
 // queues hold the groups in touch order, one queue per rule and state
 // (candidate or open). Every group in one queue goes quiet after the same
 // time (its rule's window, or the TTL), so a queue's front is always the
@@ -9,15 +7,49 @@ import "container/list"
 // one without missing any; one shared queue would let a long-lived front
 // hold back shorter-lived groups behind it.
 type queues struct {
-	qs []list.List
+	qs []queue
 	// touches numbers touches across queues, to find the globally least
 	// recently touched group for eviction.
 	touches uint64
 }
 
-func (q *queues) init(rules int) { q.qs = make([]list.List, 2*rules) }
+// queue is a doubly linked list threaded through the incidents
+// themselves: moving a group to the back on every member touches the
+// group and its two neighbours, and no separate list element (one more
+// allocation per group, one more cache miss per touch).
+type queue struct{ head, tail *Incident }
 
-func (q *queues) of(inc *Incident) *list.List {
+func (q *queue) pushBack(inc *Incident) {
+	inc.prev, inc.next = q.tail, nil
+	if q.tail != nil {
+		q.tail.next = inc
+	} else {
+		q.head = inc
+	}
+	q.tail = inc
+}
+
+// unlink takes inc out of q; a group not in q is left alone.
+func (q *queue) unlink(inc *Incident) {
+	if inc.prev == nil && q.head != inc {
+		return
+	}
+	if inc.prev != nil {
+		inc.prev.next = inc.next
+	} else {
+		q.head = inc.next
+	}
+	if inc.next != nil {
+		inc.next.prev = inc.prev
+	} else {
+		q.tail = inc.prev
+	}
+	inc.prev, inc.next = nil, nil
+}
+
+func (q *queues) init(rules int) { q.qs = make([]queue, 2*rules) }
+
+func (q *queues) of(inc *Incident) *queue {
 	i := 2 * inc.ruleIdx
 	if inc.open {
 		i++
@@ -28,7 +60,7 @@ func (q *queues) of(inc *Incident) *list.List {
 func (q *queues) push(inc *Incident) {
 	q.touches++
 	inc.touched = q.touches
-	inc.elem = q.of(inc).PushBack(inc)
+	q.of(inc).pushBack(inc)
 }
 
 // touch moves inc to the back of its queue; after it opens, that is the
@@ -44,19 +76,20 @@ func (q *queues) touch(inc *Incident, wasOpen bool) {
 	}
 	q.touches++
 	inc.touched = q.touches
-	q.of(inc).MoveToBack(inc.elem)
+	if qu := q.of(inc); qu.tail != inc {
+		qu.unlink(inc)
+		qu.pushBack(inc)
+	}
 }
 
-func (q *queues) remove(inc *Incident) { q.of(inc).Remove(inc.elem) }
+func (q *queues) remove(inc *Incident) { q.of(inc).unlink(inc) }
 
 // oldest is the least recently touched group of all, or nil.
 func (q *queues) oldest() *Incident {
 	var best *Incident
 	for i := range q.qs {
-		if el := q.qs[i].Front(); el != nil {
-			if inc := el.Value.(*Incident); best == nil || inc.touched < best.touched {
-				best = inc
-			}
+		if inc := q.qs[i].head; inc != nil && (best == nil || inc.touched < best.touched) {
+			best = inc
 		}
 	}
 	return best
@@ -66,10 +99,10 @@ func (q *queues) oldest() *Incident {
 // the group it is given.
 func (q *queues) each(f func(*Incident)) {
 	for i := range q.qs {
-		for el := q.qs[i].Front(); el != nil; {
-			next := el.Next()
-			f(el.Value.(*Incident))
-			el = next
+		for inc := q.qs[i].head; inc != nil; {
+			next := inc.next
+			f(inc)
+			inc = next
 		}
 	}
 }

@@ -18,7 +18,7 @@ BUILD_FLAGS := -trimpath -ldflags='-s -w'
 TEST_FLAGS  ?= -race -count=1 -timeout 30m
 FUZZTIME    ?= 20s
 
-.PHONY: all build run k8s-assets test bench bench-e2e fuzz generate generate-dist generate-bpf check-generated lint validate deploy-check tidy clean
+.PHONY: all build run k8s-assets test bench bench-e2e fuzz generate generate-dist generate-bpf check-generated lint validate deploy-check image tidy clean
 
 all: build
 
@@ -104,6 +104,13 @@ validate: build
 	@set -e; for c in $(SHIPPED_CONFIGS); do \
 	  echo "validate $$c"; ./$(BIN) validate --config $$c; \
 	done
+
+## image: the container image (scratch base, static binary, CA bundle); needs docker
+IMAGE      ?= otelcol-tapio:0.1.0-dev
+DOCKERFILE ?= $(DIST_DIR)/Dockerfile
+image: build
+	cp /etc/ssl/certs/ca-certificates.crt bin/ca-certificates.crt
+	docker build -f $(DOCKERFILE) -t $(IMAGE) .
 
 ## deploy-check: render deploy/ (base and every overlay) with the kustomize library, apply it
 ## with server-side dry-run to a real kube-apiserver, and check the agent's RBAC as its ServiceAccount

@@ -22,6 +22,12 @@ type Probe struct {
 	hooks  []HookStatus
 	reader *Reader
 
+	// cfgMu guards cfg and quiet: Reconfigure and the reader's switch
+	// between batched and per-sample wakeups both write the kernel config.
+	cfgMu sync.Mutex
+	cfg   Config
+	quiet bool
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -66,7 +72,7 @@ func Open(cfg Config) (*Probe, error) {
 		p.Close()
 		return nil, fmt.Errorf("open ring buffer reader: %w", err)
 	}
-	p.reader = newReader(rd, cfg)
+	p.reader = newReader(rd, cfg, p.setQuiet)
 	return p, nil
 }
 
@@ -175,13 +181,40 @@ func (p *Probe) Reconfigure(cfg Config) error {
 	return p.writeConfig(cfg)
 }
 
+// setQuiet switches the kernel between waking the reader per sample
+// (quiet: only when the ring was empty, so a sparse event is read at once
+// and an idle reader sleeps) and batching wakeups by WakeupBytes (busy).
+func (p *Probe) setQuiet(quiet bool) error {
+	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	if p.quiet == quiet {
+		return nil
+	}
+	p.quiet = quiet
+	if err := p.writeConfigLocked(p.cfg); err != nil {
+		p.quiet = !quiet
+		return err
+	}
+	return nil
+}
+
 func (p *Probe) writeConfig(cfg Config) error {
+	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	return p.writeConfigLocked(cfg)
+}
+
+func (p *Probe) writeConfigLocked(cfg Config) error {
+	wakeup := uint32(cfg.WakeupBytes)
+	if p.quiet {
+		wakeup = 0
+	}
 	kc := tapioTapioConfig{
 		EnabledTypes:    cfg.enabledMask(),
 		ArgvBytes:       uint32(cfg.ArgvBytes),
 		RatePerSec:      uint32(cfg.RatePerSec),
 		Burst:           uint32(cfg.Burst),
-		WakeupBytes:     uint32(cfg.WakeupBytes),
+		WakeupBytes:     wakeup,
 		HostNetnsCookie: hostNetnsCookie(),
 	}
 	if cfg.ContainersOnly {
@@ -190,6 +223,7 @@ func (p *Probe) writeConfig(cfg Config) error {
 	if err := p.maps.Settings.Put(uint32(0), &kc); err != nil {
 		return fmt.Errorf("write eBPF config: %w", err)
 	}
+	p.cfg = cfg
 	return nil
 }
 

@@ -16,6 +16,11 @@ var ErrClosed = ringbuf.ErrClosed
 // Record holds one sample; reusing it across reads reuses its buffer.
 type Record = ringbuf.Record
 
+// quietPoll is how often a quiet reader looks at the ring although the
+// kernel wakes it per sample: it only covers a sample submitted by a
+// program that read the batched config just before the switch.
+const quietPoll = 250 * time.Millisecond
+
 // Reader reads samples from the probe's ring buffer. One goroutine reads;
 // Close and SetDeadline may be called from others.
 type Reader struct {
@@ -25,10 +30,25 @@ type Reader struct {
 	poll time.Duration
 	// deadline is the caller's deadline in Unix ns, 0 for none.
 	deadline atomic.Int64
+
+	// With batched wakeups, a reader whose ring stayed empty for a whole
+	// poll turns quiet: the kernel then wakes it for the first sample
+	// after the ring ran dry, so an idle agent does not wake every poll
+	// (250 times a second at 4 ms) and a sparse event is read at once.
+	// Two samples within one poll make it busy again.
+	setQuiet func(bool) error
+	quiet    atomic.Bool
+	// readSincePoll: a sample was read since the last poll timeout.
+	readSincePoll bool
+	// windowStart and inWindow count a quiet reader's samples per poll.
+	windowStart time.Time
+	inWindow    int
+	// polls counts timed looks at the ring, for tests.
+	polls atomic.Int64
 }
 
-func newReader(rd *ringbuf.Reader, cfg Config) *Reader {
-	r := &Reader{rd: rd}
+func newReader(rd *ringbuf.Reader, cfg Config, setQuiet func(bool) error) *Reader {
+	r := &Reader{rd: rd, setQuiet: setQuiet}
 	if cfg.WakeupBytes > 0 {
 		r.poll = cfg.FlushInterval
 		rd.SetDeadline(time.Now().Add(r.poll))
@@ -47,11 +67,26 @@ func newReader(rd *ringbuf.Reader, cfg Config) *Reader {
 func (r *Reader) ReadInto(rec *Record) error {
 	for {
 		err := r.rd.ReadInto(rec)
-		if err == nil || r.poll == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		if r.poll == 0 {
 			return err
 		}
+		if err == nil {
+			r.readSincePoll = true
+			if r.quiet.Load() {
+				r.countQuiet()
+			}
+			return nil
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		r.polls.Add(1)
+		if !r.quiet.Load() && !r.readSincePoll && r.setQuiet(true) == nil {
+			r.quiet.Store(true)
+		}
+		r.readSincePoll = false
 		now := time.Now()
-		next := now.Add(r.poll)
+		next := now.Add(r.interval())
 		if d := r.deadline.Load(); d != 0 {
 			if now.UnixNano() >= d {
 				return err
@@ -64,11 +99,35 @@ func (r *Reader) ReadInto(rec *Record) error {
 	}
 }
 
+// countQuiet turns a quiet reader busy once two samples arrive within one
+// poll: per-sample wakeups would then cost more than the batched ones.
+func (r *Reader) countQuiet() {
+	now := time.Now()
+	if now.Sub(r.windowStart) > r.poll {
+		r.windowStart, r.inWindow = now, 0
+	}
+	r.inWindow++
+	if r.inWindow < 2 || r.setQuiet(false) != nil {
+		return
+	}
+	r.quiet.Store(false)
+	// Batched again: the next look at the ring is one poll away.
+	r.SetDeadline(time.Unix(0, r.deadline.Load()))
+}
+
+// interval is how long a read waits before looking at the ring.
+func (r *Reader) interval() time.Duration {
+	if r.quiet.Load() {
+		return quietPoll
+	}
+	return r.poll
+}
+
 // SetDeadline bounds how long ReadInto waits; the zero time waits forever.
 // It takes effect at the next read.
 func (r *Reader) SetDeadline(t time.Time) {
 	var d int64
-	if !t.IsZero() {
+	if !t.IsZero() && t.UnixNano() != 0 {
 		d = t.UnixNano()
 	}
 	r.deadline.Store(d)
@@ -76,9 +135,9 @@ func (r *Reader) SetDeadline(t time.Time) {
 		r.rd.SetDeadline(t)
 		return
 	}
-	next := time.Now().Add(r.poll)
+	next := time.Now().Add(r.interval())
 	if d != 0 && d < next.UnixNano() {
-		next = t
+		next = time.Unix(0, d)
 	}
 	r.rd.SetDeadline(next)
 }

@@ -78,6 +78,10 @@ type Config struct {
 	LogsExporters []string
 
 	LogLevel string
+
+	// PprofPort, when set, serves net/http/pprof on 127.0.0.1 (contrib's
+	// pprof extension), so a benchmark can profile the collector under load.
+	PprofPort int
 }
 
 // NewConfig is the agent's configuration with free loopback ports, the

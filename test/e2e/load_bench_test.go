@@ -47,6 +47,7 @@ func (env *loadEnv) idle(b *testing.B) {
 	r := env.start(b)
 	before, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
+	profiled := profileCPU(b, r, "idle", *loadIdle)
 	start := time.Now()
 	select {
 	case <-time.After(*loadIdle):
@@ -54,6 +55,7 @@ func (env *loadEnv) idle(b *testing.B) {
 	}
 	after, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
+	profiled()
 	b.ReportMetric(loadgen.CPUPercent(before, after, time.Since(start)), "cpu%")
 	b.ReportMetric(mb(after.RSS), "rss-MB")
 	b.ReportMetric(ms(r.ready), "ready-ms")
@@ -127,6 +129,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	u0, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	peak := sample(ctx, r.col.PID, 100*time.Millisecond)
+	profiled := profileCPU(b, r, "rate="+rateName(rate), *loadDuration)
 	start := time.Now()
 	tallies := make([]loadgen.Tally, len(shares))
 	var wg sync.WaitGroup
@@ -144,6 +147,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	cancel()
 	peakRSS := peak()
 	r.closeFiles()
+	profiled()
 
 	// Drain: host events keep arriving, so the load is through once its
 	// own records have stopped arriving for a second.

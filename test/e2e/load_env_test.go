@@ -111,6 +111,10 @@ func (env *loadEnv) start(b *testing.B) *run {
 		filelogPeer(&cfg)
 	}
 	cfg.LogLevel = "warn"
+	if *loadProfile != "" {
+		cfg.PprofPort, err = loadgen.FreePort()
+		require.NoError(b, err)
+	}
 
 	cls := newClassifier(env.tcp.Port())
 	cls.journalUnit = unit + ".service"

@@ -11,6 +11,11 @@
 // …) so any OTel backend can filter and group Tapio events without knowing
 // this schema; tapio.* keys are used only where no convention exists.
 //
+// Enrichers that add a part to a record already written (the K8s
+// enrichment processor) merge it in place with K8s.MergeSubject,
+// K8s.MergePeer and Container.Merge, which share WriteTo's part writers, so
+// both paths write the same keys.
+//
 // Versioning: tapio.schema.version is written on every record. Additive
 // changes (a new part, field, event name or attribute) keep version "1", so a
 // reader must ignore keys it does not know; renaming or removing a key, or

@@ -27,6 +27,9 @@ type Probe struct {
 	cfgMu sync.Mutex
 	cfg   Config
 	quiet bool
+	// netnsCookie is the agent's network namespace, looked up once: the
+	// reader rewrites the config when it turns quiet or busy.
+	netnsCookie uint64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -54,7 +57,7 @@ func Open(cfg Config) (*Probe, error) {
 	}
 	spec.Maps[tapioMapEvents].MaxEntries = uint32(cfg.RingSize)
 
-	p := &Probe{}
+	p := &Probe{netnsCookie: hostNetnsCookie()}
 	if err := spec.LoadAndAssign(&p.maps, nil); err != nil {
 		return nil, fmt.Errorf("create eBPF maps: %w", permissionError(err))
 	}
@@ -215,7 +218,7 @@ func (p *Probe) writeConfigLocked(cfg Config) error {
 		RatePerSec:      uint32(cfg.RatePerSec),
 		Burst:           uint32(cfg.Burst),
 		WakeupBytes:     wakeup,
-		HostNetnsCookie: hostNetnsCookie(),
+		HostNetnsCookie: p.netnsCookie,
 	}
 	if cfg.ContainersOnly {
 		kc.ContainersOnly = 1

@@ -77,14 +77,16 @@ func TestQuietReaderWakesAndTurnsBusy(t *testing.T) {
 	require.NoError(t, err)
 	defer ln.Close()
 	start := time.Now()
-	c, err := net.DialTCP("tcp4", nil, ln.Addr().(*net.TCPAddr))
-	require.NoError(t, err)
-	s, err := ln.Accept()
-	require.NoError(t, err)
-	require.NoError(t, c.Close())
-	require.NoError(t, s.Close())
-	// One connection's state changes, back to back, are several samples
+	// A few connections back to back: more than busyBurst state changes
 	// within one flush interval.
+	for range 4 {
+		c, err := net.DialTCP("tcp4", nil, ln.Addr().(*net.TCPAddr))
+		require.NoError(t, err)
+		s, err := ln.Accept()
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		require.NoError(t, s.Close())
+	}
 	require.NoError(t, <-got)
 	assert.Less(t, time.Since(start), quietPoll, "woken by the kernel, not by the quiet poll")
 	assert.Equal(t, uint32(cfg.WakeupBytes), kernelWakeupBytes(t, p), "busy again: batched wakeups")

@@ -21,6 +21,11 @@ type Record = ringbuf.Record
 // program that read the batched config just before the switch.
 const quietPoll = 250 * time.Millisecond
 
+// quietAfter is how many empty polls in a row turn a reader quiet: 100 ms
+// at a 4 ms poll, so a loaded agent's short gaps do not flip the kernel
+// config back and forth.
+const quietAfter = 25
+
 // Reader reads samples from the probe's ring buffer. One goroutine reads;
 // Close and SetDeadline may be called from others.
 type Reader struct {
@@ -31,15 +36,15 @@ type Reader struct {
 	// deadline is the caller's deadline in Unix ns, 0 for none.
 	deadline atomic.Int64
 
-	// With batched wakeups, a reader whose ring stayed empty for a whole
-	// poll turns quiet: the kernel then wakes it for the first sample
+	// With batched wakeups, a reader whose ring stayed empty for
+	// quietAfter polls in a row turns quiet: the kernel then wakes it for the first sample
 	// after the ring ran dry, so an idle agent does not wake every poll
 	// (250 times a second at 4 ms) and a sparse event is read at once.
-	// Two samples within one poll make it busy again.
+	// busyBurst samples within one poll make it busy again.
 	setQuiet func(bool) error
 	quiet    atomic.Bool
-	// readSincePoll: a sample was read since the last poll timeout.
-	readSincePoll bool
+	// emptyPolls counts timed looks in a row that found the ring empty.
+	emptyPolls int
 	// windowStart and inWindow count a quiet reader's samples per poll.
 	windowStart time.Time
 	inWindow    int
@@ -71,7 +76,7 @@ func (r *Reader) ReadInto(rec *Record) error {
 			return err
 		}
 		if err == nil {
-			r.readSincePoll = true
+			r.emptyPolls = 0
 			if r.quiet.Load() {
 				r.countQuiet()
 			}
@@ -81,10 +86,10 @@ func (r *Reader) ReadInto(rec *Record) error {
 			return err
 		}
 		r.polls.Add(1)
-		if !r.quiet.Load() && !r.readSincePoll && r.setQuiet(true) == nil {
+		r.emptyPolls++
+		if r.emptyPolls >= quietAfter && !r.quiet.Load() && r.setQuiet(true) == nil {
 			r.quiet.Store(true)
 		}
-		r.readSincePoll = false
 		now := time.Now()
 		next := now.Add(r.interval())
 		if d := r.deadline.Load(); d != 0 {
@@ -99,15 +104,22 @@ func (r *Reader) ReadInto(rec *Record) error {
 	}
 }
 
-// countQuiet turns a quiet reader busy once two samples arrive within one
-// poll: per-sample wakeups would then cost more than the batched ones.
+// busyBurst is how many samples within one poll turn a quiet reader busy:
+// 2,000 a second at a 4 ms poll, where per-sample wakeups would cost more
+// than batched ones. A single exec and exit, or one connection's few state
+// changes, stay below it, so an idle node's occasional bursts keep the
+// reader quiet.
+const busyBurst = 8
+
+// countQuiet turns a quiet reader busy once busyBurst samples arrive
+// within one poll.
 func (r *Reader) countQuiet() {
 	now := time.Now()
 	if now.Sub(r.windowStart) > r.poll {
 		r.windowStart, r.inWindow = now, 0
 	}
 	r.inWindow++
-	if r.inWindow < 2 || r.setQuiet(false) != nil {
+	if r.inWindow < busyBurst || r.setQuiet(false) != nil {
 		return
 	}
 	r.quiet.Store(false)

@@ -22,6 +22,10 @@ type Usage struct {
 	// RSS is VmRSS, the resident set now; PeakRSS is VmHWM, the most it
 	// has ever been since the process started.
 	RSS, PeakRSS uint64
+	// RSSAnon is the anonymous part of RSS (heap, stacks, runtime);
+	// RSSFile the file-backed part, mostly the binary's own pages, which
+	// the kernel can drop and re-read and processes of one binary share.
+	RSSAnon, RSSFile uint64
 }
 
 // ReadUsage reads /proc/<pid>/stat and /proc/<pid>/status.
@@ -60,18 +64,15 @@ func ReadUsage(pid int) (Usage, error) {
 	sc := bufio.NewScanner(status)
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (key != "VmRSS" && key != "VmHWM") {
+		dst := map[string]*uint64{"VmRSS": &u.RSS, "VmHWM": &u.PeakRSS, "RssAnon": &u.RSSAnon, "RssFile": &u.RSSFile}[key]
+		if !ok || dst == nil {
 			continue
 		}
 		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
 		if err != nil {
 			return u, fmt.Errorf("read usage: %s %q: %w", key, val, err)
 		}
-		if key == "VmRSS" {
-			u.RSS = kb << 10
-		} else {
-			u.PeakRSS = kb << 10
-		}
+		*dst = kb << 10
 	}
 	if err := sc.Err(); err != nil {
 		return u, fmt.Errorf("read usage: %w", err)

@@ -24,6 +24,10 @@ func TestReadUsageOfThisProcess(t *testing.T) {
 	}, 10*time.Second, time.Millisecond)
 	assert.Positive(t, before.RSS)
 	assert.GreaterOrEqual(t, before.PeakRSS, before.RSS)
+	// VmRSS is RssAnon + RssFile + RssShmem.
+	assert.Positive(t, before.RSSAnon)
+	assert.Positive(t, before.RSSFile)
+	assert.LessOrEqual(t, before.RSSAnon+before.RSSFile, before.RSS)
 }
 
 func TestReadUsageOfAMissingProcess(t *testing.T) {

@@ -27,6 +27,8 @@ func ReadTreeUsage(pid int) (Usage, error) {
 		total.CPU += u.CPU
 		total.RSS += u.RSS
 		total.PeakRSS += u.PeakRSS
+		total.RSSAnon += u.RSSAnon
+		total.RSSFile += u.RSSFile
 	}
 	return total, nil
 }

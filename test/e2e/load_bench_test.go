@@ -18,6 +18,7 @@ import (
 var (
 	loadDuration = flag.Duration("load.duration", 10*time.Second, "how long each rate of BenchmarkAgentLoad runs")
 	loadRates    = flag.String("load.rates", "1000,10000,50000,max", "events per second BenchmarkAgentLoad drives, comma-separated; max schedules more than any producer here keeps up with")
+	loadPeers    = flag.Bool("load.peers", true, "run contrib's filelog beside tapio_cni in the same collector; false measures the agent alone")
 	loadIdle     = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
 )
 
@@ -58,6 +59,8 @@ func (env *loadEnv) idle(b *testing.B) {
 	profiled()
 	b.ReportMetric(loadgen.CPUPercent(before, after, time.Since(start)), "cpu%")
 	b.ReportMetric(mb(after.RSS), "rss-MB")
+	b.ReportMetric(mb(after.RSSAnon), "rss-anon-MB")
+	b.ReportMetric(mb(after.RSSFile), "rss-file-MB")
 	b.ReportMetric(ms(r.ready), "ready-ms")
 	b.Logf("idle %s: cpu %.2f%% of one core, rss %.1f MB, start to ready %s, %d records exported meanwhile (host events)",
 		*loadIdle, loadgen.CPUPercent(before, after, time.Since(start)), mb(after.RSS), r.ready, r.sink.Records())

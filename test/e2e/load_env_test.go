@@ -51,7 +51,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	defer cancel()
 	bin, err := loadgen.Build(ctx, root, dir)
 	require.NoError(b, err)
-	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b), filelog: compiledIn(b, filelogImport)}
+	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b), filelog: *loadPeers && compiledIn(b, filelogImport)}
 	if compiledIn(b, enrichImport) {
 		// Enrichment and the watch receiver need an API server, as on a
 		// node; the load's processes are the host's, so they resolve to
@@ -66,7 +66,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 		require.NoError(b, err)
 	}
 	if !env.filelog {
-		b.Log("contrib filelog is not in the distribution: no peer for tapio_cni in this run")
+		b.Log("contrib filelog is not in the distribution or -load.peers=false: no peer for tapio_cni in this run")
 	}
 	env.dns, err = loadgen.ListenDNS()
 	require.NoError(b, err)

@@ -53,6 +53,10 @@ func (e *Emitter) NewBatch() *Batch {
 	return &Batch{emitter: e, logs: logs, records: sl.LogRecords()}
 }
 
+// rawAttrs are the attributes Append writes; decodedAttrs what
+// unifiedevent's WriteTo reserves beside them.
+const rawAttrs, decodedAttrs = 3, 16
+
 // Append adds one raw record and returns it, so the receiver can add
 // attributes of its own (a file path, a unit name). The payload is copied:
 // the caller may reuse its buffer. eventTime is when the event happened; a
@@ -66,6 +70,11 @@ func (b *Batch) Append(kind string, payload []byte, eventTime time.Time) plog.Lo
 	}
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(b.emitter.now()))
 	attrs := lr.Attributes()
+	// Sized once for the record's whole life: the three raw attributes
+	// here and the event's that tapio_unified adds when it decodes the
+	// record in place (WriteTo reserves 16 more). Growing 1→2→4 here and
+	// again there cost four slice allocations per record.
+	attrs.EnsureCapacity(rawAttrs + decodedAttrs)
 	attrs.PutStr(AttrSource, string(b.emitter.source))
 	attrs.PutStr(AttrKind, kind)
 	attrs.PutStr(AttrVersion, b.emitter.version)

@@ -66,9 +66,16 @@ type Collector struct {
 
 // Start runs bin on config. The process dies with the caller (Pdeathsig),
 // so a crashed test leaves no collector holding BPF programs behind.
-func Start(bin, config string) (*Collector, error) {
+//
+// env, NAME=value each, is added to the inherited environment: how a
+// benchmark tries the Go runtime's knobs (GOGC, GOMEMLIMIT) on the
+// collector alone.
+func Start(bin, config string, env ...string) (*Collector, error) {
 	out := &lockedBuffer{}
 	cmd := exec.Command(bin, "--config", config)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	started := time.Now()

@@ -168,7 +168,11 @@ func (env *loadEnv) start(b *testing.B) *run {
 
 	config := filepath.Join(env.dir, "collector-"+n+".yaml")
 	require.NoError(b, cfg.Write(config))
-	r.col, err = loadgen.Start(env.bin, config)
+	var colEnv []string
+	if *collectorEnv != "" {
+		colEnv = strings.Split(*collectorEnv, ",")
+	}
+	r.col, err = loadgen.Start(env.bin, config, colEnv...)
 	require.NoError(b, err)
 	b.Cleanup(func() {
 		if err := r.col.Stop(); err != nil {

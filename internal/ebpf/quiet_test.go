@@ -1,7 +1,9 @@
 package ebpf
 
 import (
+	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -90,4 +92,73 @@ func TestQuietReaderWakesAndTurnsBusy(t *testing.T) {
 	require.NoError(t, <-got)
 	assert.Less(t, time.Since(start), quietPoll, "woken by the kernel, not by the quiet poll")
 	assert.Equal(t, uint32(cfg.WakeupBytes), kernelWakeupBytes(t, p), "busy again: batched wakeups")
+}
+
+// Under steady load a reader must stay batched: flipping to per-sample
+// wakeups costs a kernel config write each way and a wakeup per sample.
+// The loop reads as the receiver does (a deadline once a batch starts,
+// cleared after the flush).
+func TestBusyReaderStaysBatched(t *testing.T) {
+	cfg := configFor(wire.TypeTCPState)
+	cfg.WakeupBytes = 64 << 10
+	cfg.FlushInterval = 4 * time.Millisecond
+	p := openProbe(t, cfg)
+	rd := p.Reader()
+	var flips int
+	setQuiet := rd.setQuiet
+	rd.setQuiet = func(q bool) error { flips++; return setQuiet(q) }
+
+	ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer ln.Close()
+	stop := make(chan struct{})
+	loadDone := make(chan struct{})
+	go func() {
+		defer close(loadDone)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			c, err := net.DialTCP("tcp4", nil, ln.Addr().(*net.TCPAddr))
+			if err != nil {
+				continue
+			}
+			if s, err := ln.Accept(); err == nil {
+				s.Close()
+			}
+			c.Close()
+		}
+	}()
+	var rec Record
+	var n, batch int
+	end := time.Now().Add(2 * time.Second)
+	for time.Now().Before(end) {
+		err := rd.ReadInto(&rec)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			batch = 0
+			rd.SetDeadline(time.Time{})
+		case err != nil:
+			t.Fatal(err)
+		default:
+			n++
+			batch++
+			if batch == 1 {
+				rd.SetDeadline(time.Now().Add(2 * time.Millisecond))
+			}
+		}
+	}
+	close(stop)
+	<-loadDone
+	t.Logf("%d samples, %d flips, %d polls", n, flips, rd.polls.Load())
+	require.Greater(t, n, 2000)
+	assert.LessOrEqual(t, flips, 2, "config writes under steady load")
+	// A look per poll (4 ms) and one per batch deadline: about 1,000 in
+	// 2 s. Deadlines cut to whole milliseconds spun epoll_wait(0) over a
+	// million times here.
+	assert.Less(t, rd.polls.Load(), int64(2000), "timed looks at the ring")
 }

@@ -73,6 +73,9 @@ type Engine struct {
 	subjects  subjects
 	seed      maphash.Seed
 	sums      summer
+	// openCount is the open incidents per rule, kept as they open and
+	// close so the metrics output does not walk every group per batch.
+	openCount []int
 	// nextDue is the earliest time a changed incident may report again,
 	// so Drain skips the changed list until then.
 	nextDue time.Time
@@ -95,10 +98,11 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 	}
 	e := &Engine{
 		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: map[sum128]*Incident{},
-		subjects: subjects{max: 4 * opts.MaxIncidents},
-		sums:     newSummer(),
-		closed:   recent{max: opts.MaxIncidents},
-		seed:     maphash.MakeSeed(),
+		subjects:  subjects{max: 4 * opts.MaxIncidents},
+		sums:      newSummer(),
+		openCount: make([]int, len(rules)),
+		closed:    recent{max: opts.MaxIncidents},
+		seed:      maphash.MakeSeed(),
 	}
 	e.queues.init(len(rules))
 	for i, r := range rules {
@@ -259,6 +263,7 @@ func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time, subj uint6
 		// changed stays set until Drain, folding this batch's later
 		// members into the opened record.
 		inc.open, inc.changed = true, true
+		e.openCount[inc.ruleIdx]++
 		inc.reported = e.watermark
 		e.counters.Opened++
 		e.out = append(e.out, Transition{Incident: inc, State: unifiedevent.IncidentOpened})

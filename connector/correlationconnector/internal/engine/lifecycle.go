@@ -79,6 +79,7 @@ func (e *Engine) remove(inc *Incident, reason string) {
 		return
 	}
 	e.counters.Closed++
+	e.openCount[inc.ruleIdx]--
 	e.closed.add(inc.ID)
 	inc.verdict = inc.Rule.Assess(inc)
 	inc.changed = false
@@ -142,13 +143,8 @@ func (e *Engine) reportChanged() {
 // present, so a gauge drops to zero instead of vanishing.
 func (e *Engine) OpenByRule() map[string]int {
 	out := make(map[string]int, len(e.rules))
-	for _, r := range e.rules {
-		out[r.Name()] = 0
-	}
-	for _, inc := range e.groups {
-		if inc.open {
-			out[inc.Rule.Name()]++
-		}
+	for i, r := range e.rules {
+		out[r.Name()] = e.openCount[i]
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -42,4 +43,38 @@ func TestQueueKeepsTouchOrder(t *testing.T) {
 	q.remove(c)
 	require.Empty(t, queueOrder(&q))
 	require.Nil(t, q.oldest())
+}
+
+// openByWalk counts open incidents the slow way, over every group.
+func openByWalk(e *Engine) map[string]int {
+	out := map[string]int{"count": 0}
+	for _, inc := range e.groups {
+		if inc.open {
+			out[inc.Rule.Name()]++
+		}
+	}
+	return out
+}
+
+// TestOpenCountFollowsLifecycle: the kept per-rule count of open incidents
+// matches a walk over the groups through opening, eviction, expiry and a
+// snapshot restore.
+func TestOpenCountFollowsLifecycle(t *testing.T) {
+	opts := testOpts
+	opts.MaxIncidents = 3
+	e := newTestEngine(t, opts)
+	for i, pod := range []string{"a", "a", "b", "b", "c", "d", "d", "e", "e"} {
+		e.Process(exit("ev"+string(rune('0'+i)), pod, time.Duration(i)*time.Second))
+		require.Equal(t, openByWalk(e), e.OpenByRule(), "after event %d", i)
+	}
+	e.Drain()
+	snap, err := e.Snapshot()
+	require.NoError(t, err)
+	restored := newTestEngine(t, opts)
+	_, err = restored.Restore(snap)
+	require.NoError(t, err)
+	require.Equal(t, openByWalk(restored), restored.OpenByRule())
+	require.Positive(t, restored.OpenByRule()["count"])
+	e.Advance(t0.Add(time.Hour))
+	require.Equal(t, map[string]int{"count": 0}, e.OpenByRule())
 }

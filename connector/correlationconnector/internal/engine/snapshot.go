@@ -125,6 +125,9 @@ func (e *Engine) Restore(b []byte) (dropped int, err error) {
 		}
 		e.queues.push(inc)
 		inc.sum = e.sums.group(ri, inc.Key)
+		if inc.open {
+			e.openCount[ri]++
+		}
 		e.groups[inc.sum] = inc
 	}
 	return dropped, nil

@@ -63,7 +63,7 @@ type Engine struct {
 	opts      Options
 	rules     []Rule
 	byName    map[unifiedevent.Name][]int
-	groups    map[sum128]*Incident
+	groups    sumMap[*Incident]
 	queues    queues
 	watermark time.Time
 	out       []Transition
@@ -97,7 +97,7 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 		return nil, fmt.Errorf("engine options %+v: bounds must be positive", opts)
 	}
 	e := &Engine{
-		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: map[sum128]*Incident{},
+		opts: opts, rules: rules, byName: map[unifiedevent.Name][]int{}, groups: newSumMap[*Incident](0),
 		subjects:  subjects{max: 4 * opts.MaxIncidents},
 		sums:      newSummer(),
 		openCount: make([]int, len(rules)),
@@ -125,7 +125,7 @@ func (e *Engine) Wants(n unifiedevent.Name, severity plog.SeverityNumber, traced
 }
 
 // Open is the number of groups held, candidates included.
-func (e *Engine) Open() int { return len(e.groups) }
+func (e *Engine) Open() int { return e.groups.len() }
 
 // Watermark is the newest event time seen.
 func (e *Engine) Watermark() time.Time { return e.watermark }
@@ -160,6 +160,9 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 	var ann Annotation
 	found := false
 	subj := e.sums.subject(ev.K8s, in.Node)
+	// The id's hash is the same for every group the event joins: an OOM
+	// kill joins two, and hashing once spares one pass over the id.
+	idh := maphash.String(e.seed, ev.ID)
 	for _, ri := range idx {
 		r := e.rules[ri]
 		e.sigs = r.Match(in, e.sigs[:0])
@@ -168,7 +171,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 			if inc == nil {
 				continue
 			}
-			kept, dup := e.join(inc, in, s, t, subj)
+			kept, dup := e.join(inc, in, s, t, subj, idh)
 			if dup {
 				continue
 			}
@@ -184,7 +187,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 // passed and starting one when s may open it.
 func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedevent.Event) *Incident {
 	k := e.sums.group(ri, s.Key)
-	inc := e.groups[k]
+	inc, _ := e.groups.get(k)
 	if inc != nil {
 		switch w := r.Window(); {
 		case t.After(inc.Last.Add(w)):
@@ -199,7 +202,7 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 	if inc != nil || !s.Opens {
 		return inc
 	}
-	if len(e.groups) >= e.opts.MaxIncidents {
+	if e.groups.len() >= e.opts.MaxIncidents {
 		e.evict()
 	}
 	id := incidentID(r.Name(), s.Key.String(), ev.ID)
@@ -216,13 +219,13 @@ func (e *Engine) groupFor(ri int, r Rule, s Signal, t time.Time, ev *unifiedeven
 	}
 	inc.ruleIdx, inc.sum = ri, k
 	e.queues.push(inc)
-	e.groups[k] = inc
+	e.groups.set(k, inc)
 	return inc
 }
 
-func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time, subj uint64) (kept, dup bool) {
+// join adds the event to inc; h is the hash of its id.
+func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time, subj, h uint64) (kept, dup bool) {
 	ev := in.Event
-	h := maphash.String(e.seed, ev.ID)
 	if inc.mayHave(h) {
 		for i, x := range inc.hashes {
 			if x == h && inc.Members[i].EventID == ev.ID {

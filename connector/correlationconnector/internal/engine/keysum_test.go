@@ -55,7 +55,7 @@ func TestDuplicatesAmongManyMembers(t *testing.T) {
 	}
 	_, c = e.Drain()
 	require.Equal(t, n, c.Duplicate)
-	inc := e.groups[e.sums.group(0, Key{Namespace: "ns", Name: "p"})]
+	inc, _ := e.groups.get(e.sums.group(0, Key{Namespace: "ns", Name: "p"}))
 	require.NotNil(t, inc)
 	require.Equal(t, n, inc.Count, "a re-delivered member is not counted twice")
 	require.Len(t, inc.Members, n)

@@ -71,7 +71,7 @@ func (e *Engine) evict() {
 // remove forgets a group; an open incident gets its closed transition.
 func (e *Engine) remove(inc *Incident, reason string) {
 	e.queues.remove(inc)
-	delete(e.groups, inc.sum)
+	e.groups.delete(inc.sum)
 	if !inc.open {
 		if reason == "expired" {
 			e.counters.CandidatesExpired++

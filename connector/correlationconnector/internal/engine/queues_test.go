@@ -48,11 +48,11 @@ func TestQueueKeepsTouchOrder(t *testing.T) {
 // openByWalk counts open incidents the slow way, over every group.
 func openByWalk(e *Engine) map[string]int {
 	out := map[string]int{"count": 0}
-	for _, inc := range e.groups {
+	e.groups.all(func(inc *Incident) {
 		if inc.open {
 			out[inc.Rule.Name()]++
 		}
-	}
+	})
 	return out
 }
 

@@ -95,7 +95,7 @@ func (e *Engine) Snapshot() ([]byte, error) {
 // Restore loads a Snapshot into an engine that has seen no events.
 // Incidents of rules no longer enabled are dropped; it returns how many.
 func (e *Engine) Restore(b []byte) (dropped int, err error) {
-	if len(e.groups) > 0 || !e.watermark.IsZero() {
+	if e.groups.len() > 0 || !e.watermark.IsZero() {
 		return 0, fmt.Errorf("restore into a used engine: %w", ErrSnapshot)
 	}
 	var s snapshot
@@ -115,7 +115,7 @@ func (e *Engine) Restore(b []byte) (dropped int, err error) {
 	}
 	for _, is := range s.Incidents {
 		ri, ok := byName[is.Rule]
-		if !ok || len(e.groups) >= e.opts.MaxIncidents {
+		if !ok || e.groups.len() >= e.opts.MaxIncidents {
 			dropped++
 			continue
 		}
@@ -128,7 +128,7 @@ func (e *Engine) Restore(b []byte) (dropped int, err error) {
 		if inc.open {
 			e.openCount[ri]++
 		}
-		e.groups[inc.sum] = inc
+		e.groups.set(inc.sum, inc)
 	}
 	return dropped, nil
 }

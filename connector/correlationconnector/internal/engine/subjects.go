@@ -11,7 +11,7 @@ type subjects struct {
 	// keeps the sum of its workload too: the check that an event repeats
 	// what is known, which is nearly every event, compares sums only and
 	// never reads the stored strings (see sum128).
-	pods map[sum128]workload
+	pods sumMap[workload]
 }
 
 type workload struct {
@@ -32,18 +32,18 @@ func (s *subjects) fill(sums summer, k *unifiedevent.K8s) {
 	pod := sums.sum(podTag, k.Namespace, k.PodName)
 	if k.WorkloadName != "" {
 		ws := sums.sum(workloadTag, k.WorkloadKind, k.WorkloadName)
-		if w, ok := s.pods[pod]; ok && w.sum == ws {
+		if w, ok := s.pods.get(pod); ok && w.sum == ws {
 			return
 		}
 		// Dropping everything at the cap is crude but bounded and cheap;
 		// the map refills from the next events of each pod.
-		if s.pods == nil || len(s.pods) >= s.max {
-			s.pods = make(map[sum128]workload, min(s.max, 1024))
+		if s.pods.m == nil || s.pods.len() >= s.max {
+			s.pods = newSumMap[workload](min(s.max, 1024))
 		}
-		s.pods[pod] = workload{kind: k.WorkloadKind, name: k.WorkloadName, sum: ws}
+		s.pods.set(pod, workload{kind: k.WorkloadKind, name: k.WorkloadName, sum: ws})
 		return
 	}
-	if w, ok := s.pods[pod]; ok {
+	if w, ok := s.pods.get(pod); ok {
 		k.WorkloadKind, k.WorkloadName = w.kind, w.name
 	}
 }

@@ -22,11 +22,15 @@ type Probe struct {
 	hooks  []HookStatus
 	reader *Reader
 
-	// cfgMu guards cfg and quiet: Reconfigure and the reader's switch
-	// between batched and per-sample wakeups both write the kernel config.
-	cfgMu sync.Mutex
-	cfg   Config
-	quiet bool
+	// cfgMu guards cfg, quiet and closed: Reconfigure and the reader's
+	// switch between batched and per-sample wakeups both write the kernel
+	// config, and neither that nor RingFill may touch the map or the ring
+	// while Close frees them (the receiver's read loop flushes, and so
+	// reads the fill, as Shutdown closes the probe).
+	cfgMu  sync.Mutex
+	cfg    Config
+	quiet  bool
+	closed bool
 	// netnsCookie is the agent's network namespace, looked up once: the
 	// reader rewrites the config when it turns quiet or busy.
 	netnsCookie uint64
@@ -158,6 +162,9 @@ func (p *Probe) Reader() *Reader { return p.reader }
 // It is safe to call more than once.
 func (p *Probe) Close() error {
 	p.closeOnce.Do(func() {
+		p.cfgMu.Lock()
+		p.closed = true
+		p.cfgMu.Unlock()
 		var errs []error
 		if p.reader != nil {
 			errs = append(errs, p.reader.Close())
@@ -190,6 +197,9 @@ func (p *Probe) Reconfigure(cfg Config) error {
 func (p *Probe) setQuiet(quiet bool) error {
 	p.cfgMu.Lock()
 	defer p.cfgMu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
 	if p.quiet == quiet {
 		return nil
 	}
@@ -256,6 +266,12 @@ func (p *Probe) ShedCounts() ([wire.TypeMax]uint64, error) { return counts(p.map
 func (p *Probe) ProducedCounts() ([wire.TypeMax]uint64, error) { return counts(p.maps.Produced) }
 
 // RingFill returns the bytes waiting in the ring buffer and its size.
+// After Close it reports an empty ring: the ring is unmapped then.
 func (p *Probe) RingFill() (used, size int) {
+	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	if p.closed {
+		return 0, p.reader.rd.BufferSize()
+	}
 	return p.reader.rd.AvailableBytes(), p.reader.rd.BufferSize()
 }

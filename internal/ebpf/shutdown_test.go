@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+
+	"github.com/yairfalse/tapio/internal/ebpf/wire"
 )
 
 // loadedPrograms lists the kernel's BPF programs by name, as bpftool prog
@@ -154,4 +156,18 @@ func TestOpenWithoutPrivileges(t *testing.T) {
 	err := <-errc
 	require.ErrorIs(t, err, ErrNotPermitted)
 	assert.Equal(t, ErrNotPermitted.Error(), err.Error(), "one clear sentence")
+}
+
+// The receiver's read loop reads the ring's fill when it flushes, which
+// it does as Shutdown closes the probe: after Close the fill is that of an
+// empty ring, not a read of the unmapped one (a nil dereference and a
+// data race before), and the reader's config switch reports the close.
+func TestRingFillAndSetQuietAfterClose(t *testing.T) {
+	cfg := configFor(wire.TypeTCPState)
+	p := openProbe(t, cfg)
+	require.NoError(t, p.Close())
+	used, size := p.RingFill()
+	assert.Zero(t, used)
+	assert.Equal(t, cfg.RingSize, size)
+	require.ErrorIs(t, p.setQuiet(true), ErrClosed)
 }

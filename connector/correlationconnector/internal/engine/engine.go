@@ -156,6 +156,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 	}
 	// The event is the caller's decoded copy, never written back, so
 	// completing its subject here is safe.
+	e.sums.forget()
 	e.subjects.fill(e.sums, ev.K8s)
 	var ann Annotation
 	found := false

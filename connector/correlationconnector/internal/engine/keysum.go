@@ -18,27 +18,32 @@ type sum128 [2]uint64
 
 // summer hashes tuples with seeds of its own engine, fresh per process:
 // input cannot be crafted to collide, and nothing persists the sums.
-type summer struct{ a, b maphash.Seed }
+type summer struct {
+	a, b  maphash.Seed
+	known *fieldHashes
+}
 
-func newSummer() summer { return summer{a: maphash.MakeSeed(), b: maphash.MakeSeed()} }
+func newSummer() summer {
+	return summer{a: maphash.MakeSeed(), b: maphash.MakeSeed(), known: new(fieldHashes)}
+}
 
 // mix folds one part's hash into h; the multiply makes the fold order
 // matter, so (x, y) and (y, x) differ.
 func mix(h, x uint64) uint64 { return (h ^ x) * 0x9e3779b97f4a7c15 }
 
-func (s summer) half(seed maphash.Seed, tag uint64, parts []string) uint64 {
-	h := mix(0, tag)
-	for _, p := range parts {
-		h = mix(h, maphash.String(seed, p))
-	}
-	return h ^ h>>29
-}
-
 // sum hashes parts under tag (a rule index, or a constant per map), so
 // equal strings under different tags differ.
 func (s summer) sum(tag uint64, parts ...string) sum128 {
-	return sum128{s.half(s.a, tag, parts), s.half(s.b, tag, parts)}
+	ha, hb := mix(0, tag), mix(0, tag)
+	for _, p := range parts {
+		a, b := s.known.field(s, p)
+		ha, hb = mix(ha, a), mix(hb, b)
+	}
+	return sum128{ha ^ ha>>29, hb ^ hb>>29}
 }
+
+// forget starts a new event's fields (see fieldHashes).
+func (s summer) forget() { s.known.n = 0 }
 
 // group is the sum of a rule's key: the groups map's key.
 func (s summer) group(rule int, k Key) sum128 {
@@ -55,7 +60,7 @@ const subjectTag = 3 << 32
 // add": an event with several Services names more than one.
 func (s summer) subject(k *unifiedevent.K8s, node string) uint64 {
 	if k == nil {
-		return s.half(s.a, subjectTag, []string{node})
+		return s.sum(subjectTag, node)[0]
 	}
 	if len(k.Services) > 1 {
 		return 0
@@ -67,5 +72,5 @@ func (s summer) subject(k *unifiedevent.K8s, node string) uint64 {
 	if k.NodeName != "" {
 		node = k.NodeName
 	}
-	return s.half(s.a, subjectTag+uint64(len(k.Services)), []string{k.Namespace, k.PodName, k.WorkloadKind, k.WorkloadName, node, svc}) | 1
+	return s.sum(subjectTag+uint64(len(k.Services)), k.Namespace, k.PodName, k.WorkloadKind, k.WorkloadName, node, svc)[0] | 1
 }

@@ -132,6 +132,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	require.NoError(b, err)
 	u0, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
+	own0, err := loadgen.ReadUsage(r.col.PID)
+	require.NoError(b, err)
 	peak := sample(ctx, r.col.PID, 100*time.Millisecond)
 	profiled := profileCPU(b, r, "rate="+rateName(rate), *loadDuration)
 	start := time.Now()
@@ -148,6 +150,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	wall := time.Since(start)
 	u1, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
+	own1, err := loadgen.ReadUsage(r.col.PID)
+	require.NoError(b, err)
 	cancel()
 	peakRSS := peak()
 	r.closeFiles()
@@ -161,7 +165,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	require.NoError(b, err)
 	report(b, env, r, result{
 		rate: rate, wall: wall, tallies: tallies, ledger: l, drained: drained,
-		cpu: loadgen.CPUPercent(u0, u1, wall), peakRSS: peakRSS, endRSS: u2.RSS,
+		cpu: loadgen.CPUPercent(u0, u1, wall), ownCPU: loadgen.CPUPercent(own0, own1, wall),
+		peakRSS: peakRSS, endRSS: u2.RSS,
 	})
 }
 

@@ -13,12 +13,15 @@ import (
 
 // result is one rate's measurements, before they are reported.
 type result struct {
-	rate            float64
-	wall            time.Duration
-	tallies         []loadgen.Tally
-	ledger          ledger
-	drained         bool
-	cpu             float64
+	rate    float64
+	wall    time.Duration
+	tallies []loadgen.Tally
+	ledger  ledger
+	drained bool
+	cpu     float64
+	// ownCPU is the collector process alone, without its children
+	// (journalctl): cpu minus ownCPU is what they cost.
+	ownCPU          float64
 	peakRSS, endRSS uint64
 }
 
@@ -77,6 +80,7 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.ReportMetric(float64(ops)/res.wall.Seconds(), "ops/s")
 	b.ReportMetric(read, "events/s")
 	b.ReportMetric(res.cpu, "cpu%")
+	b.ReportMetric(res.ownCPU, "own-cpu%")
 	b.ReportMetric(mb(res.peakRSS), "rss-peak-MB")
 	b.ReportMetric(mb(res.endRSS), "rss-end-MB")
 	b.ReportMetric(ms(p[0]), "p50-ms")

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -65,4 +66,16 @@ func TestCappedSetMatchesPlainList(t *testing.T) {
 	names = restored.add(names, "x")
 	names = restored.add(names, "z")
 	require.Equal(t, []string{"x", "y", "z"}, names)
+}
+
+// TestCappedSetIgnoresOverlongRestoredList: a restored list longer than
+// the cap (a hand-edited snapshot) is left as it is, never overruns the
+// set's sums.
+func TestCappedSetIgnoresOverlongRestoredList(t *testing.T) {
+	var set cappedSet
+	names := make([]string, maxCapped+3)
+	for i := range names {
+		names[i] = strings.Repeat("p", i+1)
+	}
+	require.Equal(t, names, set.add(names, "new"))
 }

@@ -25,11 +25,14 @@ type oomCascade struct{ p Params }
 // restart.
 func NewOOMCascade(p Params) engine.Rule { return &oomCascade{p: p} }
 
+// cascadeData puts each list beside its set: a member of a candidate
+// reads OomPods and oomSet only, and in this order they share the first
+// cache line of the state.
 type cascadeData struct {
 	OomPods   []string
+	oomSet    cappedSet
 	OtherPods []string
-
-	oomSet, otherSet cappedSet
+	otherSet  cappedSet
 }
 
 func (*oomCascade) Name() string            { return OOMCascadeName }
@@ -62,11 +65,17 @@ func (*oomCascade) Match(in engine.Input, out []engine.Signal) []engine.Signal {
 func (*oomCascade) Observe(inc *engine.Incident, in engine.Input, sig engine.Signal) {
 	d := state[cascadeData](inc)
 	pod := in.Event.K8s.PodName
+	// Storing the list back only when it grew keeps a repeated pod, the
+	// common member, a read of the state.
 	if sig.Role == roleFirstOOM {
-		d.OomPods = d.oomSet.add(d.OomPods, pod)
+		if p := d.oomSet.add(d.OomPods, pod); len(p) != len(d.OomPods) {
+			d.OomPods = p
+		}
 		return
 	}
-	d.OtherPods = d.otherSet.add(d.OtherPods, pod)
+	if p := d.otherSet.add(d.OtherPods, pod); len(p) != len(d.OtherPods) {
+		d.OtherPods = p
+	}
 }
 
 // others are the restarted pods that were not OOM killed themselves.

@@ -258,12 +258,18 @@ func (e *Engine) join(inc *Incident, in Input, s Signal, t time.Time, subj, h ui
 	wasOpen := inc.open
 	// An open incident's verdict is read again at Drain, once per batch:
 	// summaries are text, too dear to build for every member.
+	// A candidate keeps its verdict only once it opens: nothing reads a
+	// closed verdict's text, and the store was a cold line written on
+	// every member of a candidate that never opens.
+	opens := false
 	if !inc.open {
-		inc.verdict = inc.Rule.Assess(inc)
+		if v := inc.Rule.Assess(inc); v.Open {
+			inc.verdict, opens = v, true
+		}
 	}
 	defer e.queues.touch(inc, wasOpen)
 	switch {
-	case !inc.open && inc.verdict.Open:
+	case opens:
 		// changed stays set until Drain, folding this batch's later
 		// members into the opened record.
 		inc.open, inc.changed = true, true

@@ -9,10 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/yairfalse/tapio/internal/testkit"
 )
 
 // DistributionPackage is the import path of the distribution's main
@@ -59,7 +60,7 @@ type Collector struct {
 
 	cmd    *exec.Cmd
 	exited chan struct{}
-	output *lockedBuffer
+	output *testkit.SyncBuffer
 	stop   sync.Once
 	err    error
 }
@@ -71,7 +72,7 @@ type Collector struct {
 // benchmark tries the Go runtime's knobs (GOGC, GOMEMLIMIT) on the
 // collector alone.
 func Start(bin, config string, env ...string) (*Collector, error) {
-	out := &lockedBuffer{}
+	out := &testkit.SyncBuffer{}
 	cmd := exec.Command(bin, "--config", config)
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
@@ -158,22 +159,4 @@ func (c *Collector) ExitCode() int {
 		return -1
 	}
 	return c.cmd.ProcessState.ExitCode()
-}
-
-// lockedBuffer collects the collector's log, written from exec's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

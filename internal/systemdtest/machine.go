@@ -44,7 +44,7 @@ type Machine struct {
 
 	cmd     *exec.Cmd
 	exited  chan struct{}
-	output  *syncBuffer
+	output  *testkit.SyncBuffer
 	stopped sync.Once
 	stopErr error
 }
@@ -88,7 +88,7 @@ func boot(nspawn string) (*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	// --register=no and --keep-unit keep nspawn off the host's bus: the
 	// host need not run systemd or machined. systemd.firstboot=off stops
 	// the first-boot wizard from waiting on a console nobody reads.
@@ -202,23 +202,4 @@ func impossible(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "Operation not permitted") || strings.Contains(msg, "Permission denied") ||
 		strings.Contains(msg, "not supported")
-}
-
-// syncBuffer collects nspawn's output for error messages; exec writes to
-// it from its own goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -23,10 +23,6 @@ const (
 	MaxBurst = 1_000_000
 )
 
-// Default cgroup v2 mounts, tried in order when Config.CgroupPath is empty:
-// hybrid hosts mount v2 at unified, pure v2 hosts at the root.
-var defaultCgroupPaths = []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}
-
 // Sentinel errors of Validate, each wrapped with the offending value.
 var (
 	ErrUnknownType = errors.New("unknown event type")

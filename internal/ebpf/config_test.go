@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
+	"github.com/yairfalse/tapio/internal/cgroupv2"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 )
 
@@ -60,9 +61,9 @@ func TestResolveCgroupPath(t *testing.T) {
 	assert.Equal(t, "/x", resolveCgroupPath("/x"))
 	got := resolveCgroupPath("")
 	if got != "" {
-		assert.True(t, isCgroup2(got), got)
+		assert.True(t, cgroupv2.IsMount(got), got)
 	}
-	assert.False(t, isCgroup2(t.TempDir()))
+	assert.False(t, cgroupv2.IsMount(t.TempDir()))
 }
 
 func TestBootTimeOffset(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 
+	"github.com/yairfalse/tapio/internal/cgroupv2"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 )
 
@@ -38,7 +39,7 @@ func attachTracepoint(prog *ebpf.Program, _ string) (link.Link, error) {
 func attachCgroup(at ebpf.AttachType) func(*ebpf.Program, string) (link.Link, error) {
 	return func(prog *ebpf.Program, path string) (link.Link, error) {
 		if path == "" {
-			return nil, fmt.Errorf("no cgroup v2 mount found (tried %v)", defaultCgroupPaths)
+			return nil, fmt.Errorf("no cgroup v2 mount found (tried %v)", cgroupv2.DefaultMounts)
 		}
 		return link.AttachCgroup(link.CgroupOptions{Path: path, Attach: at, Program: prog})
 	}

@@ -24,10 +24,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/yairfalse/tapio/internal/cgroupv2"
 	"github.com/yairfalse/tapio/internal/k8stest"
 	"github.com/yairfalse/tapio/internal/testkit"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
-	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/cgroups"
 	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/kubecache"
 	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/metadata"
 )
@@ -91,7 +91,7 @@ func newEnv(t *testing.T, mutate func(*Config)) *env {
 // processor walks, so cgroup ids are real inode numbers.
 func cgroupRoot(t *testing.T) string {
 	t.Helper()
-	base := cgroups.DefaultRoot()
+	base := cgroupv2.Find()
 	require.NotEmpty(t, base, "no cgroup v2 mount on this host")
 	dir := filepath.Join(base, "tapio-enrich-test-"+randHex(4))
 	require.NoError(t, os.Mkdir(dir, 0o755))

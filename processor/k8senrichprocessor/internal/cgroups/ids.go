@@ -7,9 +7,8 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/yairfalse/tapio/internal/cgroupid"
+	"github.com/yairfalse/tapio/internal/cgroupv2"
 )
 
 // Entry is what one cgroup says about its container.
@@ -40,10 +39,10 @@ type IDs struct {
 }
 
 // NewIDs walks root lazily. An empty root means the host's cgroup v2
-// mount (see DefaultRoot).
+// mount (cgroupv2.Find).
 func NewIDs(root string, minWalk time.Duration) *IDs {
 	if root == "" {
-		root = DefaultRoot()
+		root = cgroupv2.Find()
 	}
 	return &IDs{root: root, minWalk: minWalk, maxEntries: 1 << 16, entries: map[uint64]Entry{}}
 }
@@ -129,19 +128,4 @@ func mustRel(root, path string) string {
 		return ""
 	}
 	return rel
-}
-
-// defaultRoots are where hosts mount cgroup v2: hybrid hosts under
-// unified, pure v2 hosts at the top.
-var defaultRoots = []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}
-
-// DefaultRoot returns the first default mount that is cgroup v2, or "".
-func DefaultRoot() string {
-	for _, p := range defaultRoots {
-		var st unix.Statfs_t
-		if unix.Statfs(p, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
-			return p
-		}
-	}
-	return ""
 }

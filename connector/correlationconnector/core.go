@@ -39,6 +39,10 @@ type core struct {
 
 	mu  sync.Mutex
 	eng *engine.Engine
+	// reader decodes the records a rule wants into one reused Event: the
+	// engine keeps strings and values from it, never the Event, so a
+	// batch costs no Event tree per record.
+	reader unifiedevent.Reader
 	// lastInput is the wall time of the last batch; when input stops the
 	// engine's event clock is moved on by the wall time since.
 	lastInput time.Time
@@ -126,13 +130,16 @@ func (c *core) feed(ld plog.Logs) (malformed int) {
 	correlated := map[string]int64{}
 	for _, rl := range ld.ResourceLogs().All() {
 		node := resourceNode(rl)
+		// The pod enrichment found is on the Resource, one per pod: the
+		// reader merges it into each record's body, reading it once.
+		c.reader.Resource(rl.Resource())
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				name := recordName(lr)
 				if name == unifiedevent.NameIncident || !c.eng.Wants(name, lr.SeverityNumber(), !lr.TraceID().IsEmpty()) {
 					continue
 				}
-				ev, err := unifiedevent.FromLogRecord(lr)
+				ev, err := c.reader.Read(lr)
 				if err != nil {
 					malformed++
 					continue

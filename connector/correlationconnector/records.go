@@ -40,6 +40,8 @@ func recordName(lr plog.LogRecord) unifiedevent.Name {
 func mark(lr plog.LogRecord, ann engine.Annotation) {
 	inc := ann.Incident
 	attrs := lr.Attributes()
+	// One growth for the three keys, not up to three.
+	attrs.EnsureCapacity(attrs.Len() + 3)
 	attrs.PutStr(unifiedevent.AttrIncidentID, inc.ID)
 	attrs.PutStr(unifiedevent.AttrIncidentRule, inc.Rule.Name())
 	attrs.PutStr(unifiedevent.AttrIncidentRole, ann.Role)

@@ -14,9 +14,16 @@ import (
 // flat list of assignments with one check at the end.
 type fields struct {
 	m pcommon.Map
-	// prefix names the map in errors: "body.process." or "attribute ".
+	// prefix names the map in errors: "body." or "attribute ". A nested
+	// map's name is its parent's and its key, joined only when an error
+	// is written: joining it for every part read cost an allocation each.
 	prefix string
+	parent *fields
+	key    string
 	err    *error
+	// kids, when set, holds the readers of nested maps, so a Reader's
+	// parts cost no allocation; shared by the whole tree of one record.
+	kids *kidFields
 	// set records whether any field held a non-zero value, so a part map
 	// holding nothing known reads back as a nil part.
 	set bool
@@ -24,8 +31,35 @@ type fields struct {
 
 func (f *fields) fail(key, format string, args ...any) {
 	if *f.err == nil {
-		*f.err = fmt.Errorf("%s%s: %s: %w", f.prefix, key, fmt.Sprintf(format, args...), ErrMalformed)
+		*f.err = fmt.Errorf("%s%s: %s: %w", f.path(), key, fmt.Sprintf(format, args...), ErrMalformed)
 	}
+}
+
+// path is the map's name in errors: "body.kernel.oom.".
+func (f *fields) path() string {
+	if f.parent == nil {
+		return f.prefix
+	}
+	return f.parent.path() + f.key + "."
+}
+
+// kidFields are the nested-map readers of one record; more nesting than
+// it holds falls back to allocating.
+type kidFields struct {
+	n int
+	a [16]fields
+}
+
+func (f *fields) newChild(m pcommon.Map, key string) *fields {
+	var c *fields
+	if k := f.kids; k != nil && k.n < len(k.a) {
+		c = &k.a[k.n]
+		k.n++
+	} else {
+		c = new(fields)
+	}
+	*c = fields{m: m, parent: f, key: key, err: f.err, kids: f.kids}
+	return c
 }
 
 // value returns the key's value if present and of the wanted type. A null
@@ -155,7 +189,7 @@ func (f *fields) child(key string) *fields {
 	if !ok {
 		return nil
 	}
-	return &fields{m: v.Map(), prefix: f.prefix + key + ".", err: f.err}
+	return f.newChild(v.Map(), key)
 }
 
 // clip quotes an untrusted string for an error message, cut short so one bad

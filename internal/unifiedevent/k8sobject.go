@@ -155,16 +155,19 @@ func (f *fields) children(key string) []*fields {
 			f.fail(key+"["+strconv.Itoa(i)+"]", "got %s, want %s", e.Type(), pcommon.ValueTypeMap)
 			return nil
 		}
-		out = append(out, &fields{m: e.Map(), prefix: f.prefix + key + "[" + strconv.Itoa(i) + "].", err: f.err})
+		out = append(out, f.newChild(e.Map(), key+"["+strconv.Itoa(i)+"]"))
 	}
 	return out
 }
 
-func readK8sObject(f *fields) *K8sObject {
+func readK8sObject(f *fields, o *K8sObject, ev *K8sEvent) *K8sObject {
 	if f == nil {
 		return nil
 	}
-	o := &K8sObject{
+	if o == nil {
+		o = new(K8sObject)
+	}
+	*o = K8sObject{
 		Kind:            f.str("kind"),
 		Namespace:       f.str("namespace"),
 		Name:            f.str("name"),
@@ -174,7 +177,7 @@ func readK8sObject(f *fields) *K8sObject {
 		OwnerKind:       f.str("owner_kind"),
 		OwnerName:       f.str("owner_name"),
 		Phase:           f.str("phase"),
-		Event:           readK8sEvent(f.child("event")),
+		Event:           readK8sEvent(f.child("event"), ev),
 	}
 	for _, c := range f.children("conditions") {
 		cond := K8sCondition{Type: c.str("type"), Status: c.str("status"), Reason: c.str("reason"), Message: c.str("message")}
@@ -198,11 +201,14 @@ func readK8sObject(f *fields) *K8sObject {
 	return o
 }
 
-func readK8sEvent(f *fields) *K8sEvent {
+func readK8sEvent(f *fields, ev *K8sEvent) *K8sEvent {
 	if f == nil {
 		return nil
 	}
-	ev := &K8sEvent{
+	if ev == nil {
+		ev = new(K8sEvent)
+	}
+	*ev = K8sEvent{
 		Type:              f.str("type"),
 		Message:           f.str("message"),
 		Count:             f.nonNegative("count"),

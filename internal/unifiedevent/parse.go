@@ -16,21 +16,39 @@ import (
 // mismatch or impossible value yields an error wrapping ErrMalformed that
 // names the key, never a panic.
 func FromLogRecord(lr plog.LogRecord) (*Event, error) {
+	e := &Event{}
+	if err := e.read(lr, nil); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// read fills e from lr as FromLogRecord describes. With buf nil every part
+// is a new allocation and Raw is copied out; with buf, the parts are buf's
+// (valid until its next use) and Raw is skipped, which is how Reader
+// decodes a batch without allocating an Event tree per record.
+func (e *Event) read(lr plog.LogRecord, buf *partBuf) error {
 	attrs := lr.Attributes()
 	v, ok := attrs.Get(AttrSchemaVersion)
 	if !ok {
-		return nil, fmt.Errorf("attribute %s missing: %w", AttrSchemaVersion, ErrNotUnifiedEvent)
+		return fmt.Errorf("attribute %s missing: %w", AttrSchemaVersion, ErrNotUnifiedEvent)
 	}
 	if v.Type() != pcommon.ValueTypeStr {
-		return nil, fmt.Errorf("attribute %s: got %s, want Str %q: %w", AttrSchemaVersion, v.Type(), SchemaVersion, ErrUnsupportedVersion)
+		return fmt.Errorf("attribute %s: got %s, want Str %q: %w", AttrSchemaVersion, v.Type(), SchemaVersion, ErrUnsupportedVersion)
 	}
 	if v.Str() != SchemaVersion {
-		return nil, fmt.Errorf("attribute %s: %s, want %q: %w", AttrSchemaVersion, clip(v.Str()), SchemaVersion, ErrUnsupportedVersion)
+		return fmt.Errorf("attribute %s: %s, want %q: %w", AttrSchemaVersion, clip(v.Str()), SchemaVersion, ErrUnsupportedVersion)
 	}
 
-	var err error
-	env := fields{m: attrs, prefix: "attribute ", err: &err}
-	e := &Event{
+	var errp *error
+	if buf != nil {
+		errp = &buf.err
+		*errp = nil
+	} else {
+		errp = new(error)
+	}
+	env := fields{m: attrs, prefix: "attribute ", err: errp}
+	*e = Event{
 		Name:         Name(lr.EventName()),
 		ID:           env.str(AttrEventID),
 		Source:       env.str(AttrSource),
@@ -45,20 +63,21 @@ func FromLogRecord(lr plog.LogRecord) (*Event, error) {
 	if e.Name == "" {
 		e.Name = attrName
 	}
-	if err != nil {
-		return nil, err
+	if err := *errp; err != nil {
+		return err
 	}
 	if e.Name == "" {
-		return nil, fmt.Errorf("event name missing in EventName and attribute %s: %w", AttrEventName, ErrMalformed)
+		return fmt.Errorf("event name missing in EventName and attribute %s: %w", AttrEventName, ErrMalformed)
 	}
 	if e.ID == "" {
-		return nil, fmt.Errorf("attribute %s missing: %w", AttrEventID, ErrMalformed)
+		return fmt.Errorf("attribute %s missing: %w", AttrEventID, ErrMalformed)
 	}
+	var err error
 	if e.Time, err = fromTimestamp(lr.Timestamp()); err != nil {
-		return nil, fmt.Errorf("timestamp: %w", err)
+		return fmt.Errorf("timestamp: %w", err)
 	}
 	if e.ObservedTime, err = fromTimestamp(lr.ObservedTimestamp()); err != nil {
-		return nil, fmt.Errorf("observed timestamp: %w", err)
+		return fmt.Errorf("observed timestamp: %w", err)
 	}
 
 	var body pcommon.Map
@@ -70,26 +89,32 @@ func FromLogRecord(lr plog.LogRecord) (*Event, error) {
 		// the way through an exporter.
 		body = pcommon.NewMap()
 	default:
-		return nil, fmt.Errorf("body: got %s, want Map: %w", lr.Body().Type(), ErrMalformed)
+		return fmt.Errorf("body: got %s, want Map: %w", lr.Body().Type(), ErrMalformed)
 	}
-	b := &fields{m: body, prefix: "body.", err: &err}
+	var b *fields
+	if buf != nil {
+		buf.kids.n = 0
+		b = &buf.body
+		*b = fields{m: body, prefix: "body.", err: errp, kids: &buf.kids}
+	} else {
+		b = &fields{m: body, prefix: "body.", err: errp}
+	}
 	e.Message = b.str("message")
-	e.Process = readProcess(b.child("process"))
-	e.Container = readContainer(b.child("container"))
-	e.K8s = readK8s(b.child("k8s"))
-	e.Peer = readK8s(b.child("peer"))
-	e.K8sObject = readK8sObject(b.child("k8s_object"))
-	e.Network = readNetwork(b.child("network"))
-	e.Kernel = readKernel(b.child("kernel"))
-	e.Systemd = readSystemd(b.child("systemd"))
-	e.CNI = readCNI(b.child("cni"))
+	e.Process = readProcess(b.child("process"), buf.process())
+	e.Container = readContainer(b.child("container"), buf.container())
+	e.K8s = readK8s(b.child("k8s"), buf.k8s())
+	e.Peer = readK8s(b.child("peer"), buf.peer())
+	e.K8sObject = readK8sObject(b.child("k8s_object"), buf.object(), buf.objectEvent())
+	e.Network = readNetwork(b.child("network"), buf.network(), buf.dns())
+	e.Kernel = readKernel(b.child("kernel"), buf.kernel(), buf.oom())
+	e.Systemd = readSystemd(b.child("systemd"), buf.systemd())
+	e.CNI = readCNI(b.child("cni"), buf.cni())
 	e.Loss = readLoss(b.child("loss"))
 	e.Incident = readIncident(b.child("incident"))
-	e.Raw = b.bytes("raw")
-	if err != nil {
-		return nil, err
+	if buf == nil {
+		e.Raw = b.bytes("raw")
 	}
-	return e, nil
+	return *errp
 }
 
 func fromTimestamp(ts pcommon.Timestamp) (time.Time, error) {
@@ -102,14 +127,18 @@ func fromTimestamp(ts pcommon.Timestamp) (time.Time, error) {
 	return time.Unix(0, int64(ts)).UTC(), nil
 }
 
-// Each reader takes the part's fields (nil when the key is absent) and
-// returns nil when nothing known was set, mirroring putPart.
+// Each reader takes the part's fields (nil when the key is absent) and the
+// part to fill, and returns nil when nothing known was set, mirroring
+// putPart.
 
-func readProcess(f *fields) *Process {
+func readProcess(f *fields, p *Process) *Process {
 	if f == nil {
 		return nil
 	}
-	p := &Process{
+	if p == nil {
+		p = new(Process)
+	}
+	*p = Process{
 		PID:            f.nonNegative("pid"),
 		ParentPID:      f.nonNegative("parent_pid"),
 		UserID:         f.optInt("user_id"),
@@ -128,11 +157,14 @@ func readProcess(f *fields) *Process {
 	return p
 }
 
-func readContainer(f *fields) *Container {
+func readContainer(f *fields, c *Container) *Container {
 	if f == nil {
 		return nil
 	}
-	c := &Container{
+	if c == nil {
+		c = new(Container)
+	}
+	*c = Container{
 		ID:        f.str("id"),
 		Name:      f.str("name"),
 		ImageName: f.str("image_name"),
@@ -144,11 +176,14 @@ func readContainer(f *fields) *Container {
 	return c
 }
 
-func readK8s(f *fields) *K8s {
+func readK8s(f *fields, k *K8s) *K8s {
 	if f == nil {
 		return nil
 	}
-	k := &K8s{
+	if k == nil {
+		k = new(K8s)
+	}
+	*k = K8s{
 		PodUID:        f.str("pod_uid"),
 		PodName:       f.str("pod_name"),
 		Namespace:     f.str("namespace"),
@@ -165,11 +200,14 @@ func readK8s(f *fields) *K8s {
 	return k
 }
 
-func readNetwork(f *fields) *Network {
+func readNetwork(f *fields, n *Network, d *DNS) *Network {
 	if f == nil {
 		return nil
 	}
-	n := &Network{
+	if n == nil {
+		n = new(Network)
+	}
+	*n = Network{
 		Transport:    f.str("transport"),
 		Type:         f.str("type"),
 		LocalAddress: f.str("local_address"),
@@ -178,7 +216,7 @@ func readNetwork(f *fields) *Network {
 		PeerPort:     f.uint16("peer_port"),
 		State:        f.str("state"),
 		OldState:     f.str("old_state"),
-		DNS:          readDNS(f.child("dns")),
+		DNS:          readDNS(f.child("dns"), d),
 	}
 	if !f.set && n.DNS == nil {
 		return nil
@@ -186,11 +224,14 @@ func readNetwork(f *fields) *Network {
 	return n
 }
 
-func readDNS(f *fields) *DNS {
+func readDNS(f *fields, d *DNS) *DNS {
 	if f == nil {
 		return nil
 	}
-	d := &DNS{
+	if d == nil {
+		d = new(DNS)
+	}
+	*d = DNS{
 		QuestionName:  f.str("question_name"),
 		QuestionType:  f.str("question_type"),
 		ResponseCode:  f.str("response_code"),
@@ -203,18 +244,21 @@ func readDNS(f *fields) *DNS {
 	return d
 }
 
-func readKernel(f *fields) *Kernel {
+func readKernel(f *fields, k *Kernel, o *OOM) *Kernel {
 	if f == nil {
 		return nil
 	}
-	k := &Kernel{
+	if k == nil {
+		k = new(Kernel)
+	}
+	*k = Kernel{
 		CgroupID:       f.nonNegative("cgroup_id"),
 		CgroupPath:     f.str("cgroup_path"),
 		PIDNamespace:   f.nonNegative("pid_ns"),
 		MountNamespace: f.nonNegative("mnt_ns"),
 		NetNamespace:   f.nonNegative("net_ns"),
 		Signal:         f.nonNegative("signal"),
-		OOM:            readOOM(f.child("oom")),
+		OOM:            readOOM(f.child("oom"), o),
 	}
 	if !f.set && k.OOM == nil {
 		return nil
@@ -222,11 +266,14 @@ func readKernel(f *fields) *Kernel {
 	return k
 }
 
-func readOOM(f *fields) *OOM {
+func readOOM(f *fields, o *OOM) *OOM {
 	if f == nil {
 		return nil
 	}
-	o := &OOM{
+	if o == nil {
+		o = new(OOM)
+	}
+	*o = OOM{
 		MemoryCgroup:     f.str("memcg"),
 		RSSBytes:         f.nonNegative("rss_bytes"),
 		MemoryLimitBytes: f.nonNegative("memory_limit_bytes"),
@@ -238,11 +285,14 @@ func readOOM(f *fields) *OOM {
 	return o
 }
 
-func readSystemd(f *fields) *Systemd {
+func readSystemd(f *fields, s *Systemd) *Systemd {
 	if f == nil {
 		return nil
 	}
-	s := &Systemd{
+	if s == nil {
+		s = new(Systemd)
+	}
+	*s = Systemd{
 		Unit:           f.str("unit"),
 		OldActiveState: f.str("old_active_state"),
 		ActiveState:    f.str("active_state"),
@@ -265,11 +315,14 @@ func readSystemd(f *fields) *Systemd {
 	return s
 }
 
-func readCNI(f *fields) *CNI {
+func readCNI(f *fields, c *CNI) *CNI {
 	if f == nil {
 		return nil
 	}
-	c := &CNI{
+	if c == nil {
+		c = new(CNI)
+	}
+	*c = CNI{
 		Operation:   f.str("operation"),
 		Plugin:      f.str("plugin"),
 		ContainerID: f.str("container_id"),

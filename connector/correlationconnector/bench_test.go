@@ -89,7 +89,7 @@ func BenchmarkEngineProcess(b *testing.B) {
 				// oom_cascade, trace and workload).
 				r := &cfg.Rules
 				for _, rc := range []*RuleConfig{
-					&r.CrashLoop, &r.CNISetup, &r.NodeRuntime.RuleConfig, &r.DNS, &r.ServiceNoBackends,
+					&r.CrashLoop, &r.CNISetup, &r.NodeRuntime.RuleConfig, &r.DNS.RuleConfig, &r.ServiceNoBackends,
 					&r.OOMCascade, &r.Rollout, &r.NodePressure, &r.ConfigChange, &r.Trace, &r.Workload,
 				} {
 					rc.Enabled = false

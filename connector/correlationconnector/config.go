@@ -46,7 +46,7 @@ type RulesConfig struct {
 	CrashLoop   RuleConfig        `mapstructure:"crash_loop"`
 	CNISetup    RuleConfig        `mapstructure:"cni_setup"`
 	NodeRuntime NodeRuntimeConfig `mapstructure:"node_runtime"`
-	DNS         RuleConfig        `mapstructure:"dns"`
+	DNS         DNSConfig         `mapstructure:"dns"`
 	// ServiceNoBackends: threshold = refused or reset connections.
 	ServiceNoBackends RuleConfig `mapstructure:"service_no_backends"`
 	// OOMCascade: threshold = other pods of the Service that restart.
@@ -76,6 +76,18 @@ type RuleConfig struct {
 	Threshold int `mapstructure:"threshold"`
 }
 
+// DNSConfig tunes rule 5.
+type DNSConfig struct {
+	RuleConfig `mapstructure:",squash"`
+	// QueryTimeout is how long a query may go unanswered (in event time)
+	// before it counts as a failed lookup; 0 turns timeouts off, which
+	// also spares decoding every tapio.dns.query record.
+	QueryTimeout time.Duration `mapstructure:"query_timeout"`
+	// MaxPendingQueries bounds the queries awaiting an answer; at the cap
+	// the oldest is forgotten.
+	MaxPendingQueries int `mapstructure:"max_pending_queries"`
+}
+
 // NodeRuntimeConfig tunes rule 4.
 type NodeRuntimeConfig struct {
 	RuleConfig `mapstructure:",squash"`
@@ -96,6 +108,7 @@ var (
 	errNoRules              = errors.New("no rule is enabled")
 	errNoUnits              = errors.New("node_runtime needs at least one unit")
 	errClusterDomain        = errors.New("cluster_domain must not be empty")
+	errQueryTimeout         = errors.New("dns: query_timeout must not be negative, and max_pending_queries must be positive with it")
 )
 
 // Validate checks the bounds and every enabled rule.
@@ -141,6 +154,9 @@ func (c *Config) Validate() error {
 	if c.Rules.DNS.Enabled && c.ClusterDomain == "" {
 		errs = append(errs, errClusterDomain)
 	}
+	if d := c.Rules.DNS; d.Enabled && (d.QueryTimeout < 0 || d.QueryTimeout > 0 && d.MaxPendingQueries <= 0) {
+		errs = append(errs, errQueryTimeout)
+	}
 	return errors.Join(errs...)
 }
 
@@ -153,7 +169,7 @@ func (r *RulesConfig) each() func(yield func(string, RuleConfig) bool) {
 			cfg  RuleConfig
 		}{
 			{"oom", r.OOM}, {"crash_loop", r.CrashLoop}, {"cni_setup", r.CNISetup},
-			{"node_runtime", r.NodeRuntime.RuleConfig}, {"dns", r.DNS},
+			{"node_runtime", r.NodeRuntime.RuleConfig}, {"dns", r.DNS.RuleConfig},
 			{"service_no_backends", r.ServiceNoBackends}, {"oom_cascade", r.OOMCascade},
 			{"rollout", r.Rollout}, {"node_pressure", r.NodePressure}, {"config_change", r.ConfigChange},
 			{"trace", r.Trace}, {"workload", r.Workload},

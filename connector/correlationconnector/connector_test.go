@@ -62,7 +62,7 @@ func TestShutdownBeforeStartAndTwice(t *testing.T) {
 func TestIdleInputClosesIncidents(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.TTL, cfg.Lateness = 50*time.Millisecond, 0
-	for _, r := range []*RuleConfig{&cfg.Rules.OOM, &cfg.Rules.CrashLoop, &cfg.Rules.CNISetup, &cfg.Rules.NodeRuntime.RuleConfig, &cfg.Rules.DNS} {
+	for _, r := range []*RuleConfig{&cfg.Rules.OOM, &cfg.Rules.CrashLoop, &cfg.Rules.CNISetup, &cfg.Rules.NodeRuntime.RuleConfig, &cfg.Rules.DNS.RuleConfig} {
 		r.Window = 50 * time.Millisecond
 	}
 	sink := new(consumertest.LogsSink)

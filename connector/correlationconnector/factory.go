@@ -42,7 +42,8 @@ func createDefaultConfig() component.Config {
 			CrashLoop:   rule(10*time.Minute, 3),
 			CNISetup:    rule(5*time.Minute, 1),
 			NodeRuntime: NodeRuntimeConfig{RuleConfig: rule(10*time.Minute, 1), Units: slices.Clone(rules.DefaultRuntimeUnits)},
-			DNS:         rule(5*time.Minute, 5),
+			// glibc waits 5s for an answer before it retries.
+			DNS: DNSConfig{RuleConfig: rule(5*time.Minute, 5), QueryTimeout: 5 * time.Second, MaxPendingQueries: 100_000},
 
 			ServiceNoBackends: rule(2*time.Minute, 5),
 			OOMCascade:        rule(10*time.Minute, 1),

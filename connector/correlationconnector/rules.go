@@ -26,7 +26,7 @@ func newEngine(cfg *Config) (*engine.Engine, error) {
 		rs = append(rs, rules.NewNodeRuntime(params(r.NodeRuntime.RuleConfig), r.NodeRuntime.Units))
 	}
 	if r.DNS.Enabled {
-		rs = append(rs, rules.NewDNS(params(r.DNS), cfg.ClusterDomain))
+		rs = append(rs, rules.NewDNS(params(r.DNS.RuleConfig), cfg.ClusterDomain, rules.DNSTimeouts{Timeout: r.DNS.QueryTimeout, MaxPending: r.DNS.MaxPendingQueries}))
 	}
 	if r.ServiceNoBackends.Enabled {
 		rs = append(rs, rules.NewNoBackends(params(r.ServiceNoBackends)))

@@ -42,7 +42,7 @@ func soak(b *testing.B) {
 	cfg.TTL = time.Minute
 	r := &cfg.Rules
 	for _, rc := range []*RuleConfig{
-		&r.OOM, &r.CrashLoop, &r.CNISetup, &r.NodeRuntime.RuleConfig, &r.DNS, &r.ServiceNoBackends,
+		&r.OOM, &r.CrashLoop, &r.CNISetup, &r.NodeRuntime.RuleConfig, &r.DNS.RuleConfig, &r.ServiceNoBackends,
 		&r.OOMCascade, &r.Rollout, &r.NodePressure, &r.ConfigChange, &r.Trace, &r.Workload,
 	} {
 		rc.Window = time.Minute

@@ -79,6 +79,10 @@ type Engine struct {
 	// nextDue is the earliest time a changed incident may report again,
 	// so Drain skips the changed list until then.
 	nextDue time.Time
+	// deferred are the rules that implement Deferred; lates is their
+	// scratch.
+	deferred []int
+	lates    []Late
 	// closed remembers the ids of recently ended incidents: an event that
 	// would start one again is a re-delivery of its first event.
 	closed recent
@@ -106,6 +110,9 @@ func New(opts Options, rules []Rule) (*Engine, error) {
 	}
 	e.queues.init(len(rules))
 	for i, r := range rules {
+		if _, ok := r.(Deferred); ok {
+			e.deferred = append(e.deferred, i)
+		}
 		for _, n := range r.Names() {
 			e.byName[n] = append(e.byName[n], i)
 		}
@@ -153,6 +160,7 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 	if t.After(e.watermark) {
 		e.watermark = t
 		e.expireOldest()
+		e.due()
 	}
 	// The event is the caller's decoded copy, never written back, so
 	// completing its subject here is safe.
@@ -168,20 +176,41 @@ func (e *Engine) Process(in Input) (Annotation, bool) {
 		r := e.rules[ri]
 		e.sigs = r.Match(in, e.sigs[:0])
 		for _, s := range e.sigs {
-			inc := e.groupFor(ri, r, s, t, ev)
-			if inc == nil {
-				continue
-			}
-			kept, dup := e.join(inc, in, s, t, subj, idh)
-			if dup {
-				continue
-			}
-			if inc.open && !found {
-				ann, found = Annotation{Incident: inc, Role: s.Role, Kept: kept}, true
+			if a, ok := e.apply(ri, r, in, s, t, subj, idh); ok && !found {
+				ann, found = a, true
 			}
 		}
 	}
 	return ann, found
+}
+
+// apply puts one signal of in into its group.
+func (e *Engine) apply(ri int, r Rule, in Input, s Signal, t time.Time, subj, idh uint64) (Annotation, bool) {
+	inc := e.groupFor(ri, r, s, t, in.Event)
+	if inc == nil {
+		return Annotation{}, false
+	}
+	kept, dup := e.join(inc, in, s, t, subj, idh)
+	if dup || !inc.open {
+		return Annotation{}, false
+	}
+	return Annotation{Incident: inc, Role: s.Role, Kept: kept}, true
+}
+
+// due joins what the Deferred rules found due up to the watermark. Their
+// events passed through already, so nothing is marked.
+func (e *Engine) due() {
+	for _, ri := range e.deferred {
+		r := e.rules[ri]
+		e.lates = r.(Deferred).Due(e.watermark, e.lates[:0])
+		for _, l := range e.lates {
+			ev := l.In.Event
+			e.sums.forget()
+			e.subjects.fill(e.sums, ev.K8s)
+			subj := e.sums.subject(ev.K8s, l.In.Node)
+			e.apply(ri, r, l.In, l.Signal, ev.Time, subj, maphash.String(e.seed, ev.ID))
+		}
+	}
 }
 
 // groupFor finds the group s belongs to, closing one whose window has

@@ -41,6 +41,7 @@ func (e *Engine) expireOldest() {
 func (e *Engine) Advance(t time.Time) {
 	if t.After(e.watermark) {
 		e.watermark = t
+		e.due()
 	}
 	// Oldest touched first, across queues, as one queue used to.
 	var due []*Incident

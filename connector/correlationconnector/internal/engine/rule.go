@@ -65,6 +65,20 @@ type Rule interface {
 	Assess(inc *Incident) Verdict
 }
 
+// Deferred is implemented by rules whose evidence is an event that did not
+// come (a DNS query nobody answered): as the event clock moves the engine
+// asks for what fell due up to now, and joins each as if it had arrived.
+type Deferred interface {
+	Due(now time.Time, out []Late) []Late
+}
+
+// Late is a deferred member: the event it stands for (the query, its id
+// and subject) at the time it fell due, and its signal.
+type Late struct {
+	In     Input
+	Signal Signal
+}
+
 // Prefilter is implemented by rules that read many event names but few
 // records (the severe ones, the traced ones): the engine asks it before the
 // record is decoded, from what the record's envelope says.

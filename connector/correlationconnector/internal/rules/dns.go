@@ -10,8 +10,8 @@ import (
 )
 
 // DNSName is rule 5: NXDOMAIN, SERVFAIL or REFUSED answers to a workload's
-// pods -> connection failures -> restarts, per workload. Timeouts are not
-// matched: no decoder emits an unanswered query yet.
+// pods, or their queries left unanswered (DNSTimeouts), -> connection
+// failures -> restarts, per workload.
 const DNSName = "dns"
 
 const (
@@ -26,12 +26,15 @@ type dnsTrouble struct {
 	// "<name>.cluster.local" before the name itself, and the tries fail
 	// with NXDOMAIN on a healthy cluster.
 	domainSuffix string
+	// timeouts tracks queries awaiting an answer; off with a zero
+	// Timeout.
+	timeouts pending
 }
 
 // NewDNS builds rule 5; Threshold is the failed answers that make an
 // incident.
-func NewDNS(p Params, clusterDomain string) engine.Rule {
-	return &dnsTrouble{p: p, domainSuffix: "." + strings.Trim(clusterDomain, ".")}
+func NewDNS(p Params, clusterDomain string, t DNSTimeouts) engine.Rule {
+	return &dnsTrouble{p: p, domainSuffix: "." + strings.Trim(clusterDomain, "."), timeouts: pending{cfg: t}}
 }
 
 type dnsData struct {
@@ -40,8 +43,21 @@ type dnsData struct {
 
 func (*dnsTrouble) Name() string            { return DNSName }
 func (r *dnsTrouble) Window() time.Duration { return r.p.Window }
-func (*dnsTrouble) Names() []unifiedevent.Name {
-	return []unifiedevent.Name{unifiedevent.NameDNSResponse, unifiedevent.NameTCPState, unifiedevent.NameTCPReset, unifiedevent.NameK8sEvent}
+func (r *dnsTrouble) Names() []unifiedevent.Name {
+	ns := []unifiedevent.Name{unifiedevent.NameDNSResponse, unifiedevent.NameTCPState, unifiedevent.NameTCPReset, unifiedevent.NameK8sEvent}
+	if r.timeouts.cfg.Timeout > 0 {
+		// Queries are read only to pair them with their answers.
+		ns = append(ns, unifiedevent.NameDNSQuery)
+	}
+	return ns
+}
+
+// Due reports the queries left unanswered (engine.Deferred).
+func (r *dnsTrouble) Due(now time.Time, out []engine.Late) []engine.Late {
+	if r.timeouts.cfg.Timeout <= 0 {
+		return out
+	}
+	return r.timeouts.due(now, workloadKey, out)
 }
 
 func (r *dnsTrouble) Match(in engine.Input, out []engine.Signal) []engine.Signal {
@@ -51,7 +67,16 @@ func (r *dnsTrouble) Match(in engine.Input, out []engine.Signal) []engine.Signal
 		return out
 	}
 	switch {
+	case ev.Name == unifiedevent.NameDNSQuery:
+		if r.timeouts.cfg.Timeout > 0 {
+			t := ev.Time
+			if t.IsZero() {
+				t = ev.ObservedTime
+			}
+			r.timeouts.query(in, t)
+		}
 	case ev.Name == unifiedevent.NameDNSResponse:
+		r.timeouts.answer(ev)
 		if r.failed(ev.Network) {
 			return append(out, engine.Signal{Key: key, Role: roleDNSError, Opens: true})
 		}
@@ -100,14 +125,14 @@ func (*dnsTrouble) Observe(inc *engine.Incident, in engine.Input, sig engine.Sig
 		d = &dnsData{}
 		inc.Data = d
 	}
-	if sig.Role == roleDNSError {
+	if sig.Role == roleDNSError || sig.Role == roleDNSTimeout {
 		d.Name, d.Rcode = in.Event.Network.DNS.QuestionName, in.Event.Network.DNS.ResponseCode
 	}
 }
 
 func (r *dnsTrouble) Assess(inc *engine.Incident) engine.Verdict {
 	d, _ := inc.Data.(*dnsData)
-	errs := inc.Roles(roleDNSError)
+	errs := inc.Roles(roleDNSError) + inc.Roles(roleDNSTimeout)
 	if errs < r.p.Threshold {
 		return engine.Verdict{}
 	}

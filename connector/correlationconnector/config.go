@@ -35,6 +35,10 @@ type Config struct {
 	// open incidents across a restart, so a restart does not split one.
 	// Unset: state lives in memory only.
 	Storage *component.ID `mapstructure:"storage"`
+	// CheckpointInterval is how often (wall time) the state is written to
+	// Storage while running, when it changed, so a crash loses at most
+	// this much rather than every open incident; 0 saves at shutdown only.
+	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -102,6 +106,7 @@ var (
 	errTTL                  = errors.New("ttl must be positive")
 	errLateness             = errors.New("lateness must not be negative")
 	errUpdateInterval       = errors.New("update_interval must not be negative")
+	errCheckpointInterval   = errors.New("checkpoint_interval must not be negative")
 	errWindow               = errors.New("window must be positive")
 	errThreshold            = errors.New("threshold must be positive")
 	errTTLShorterThanWindow = errors.New("ttl is shorter than a rule window")
@@ -128,6 +133,9 @@ func (c *Config) Validate() error {
 	}
 	if c.UpdateInterval < 0 {
 		errs = append(errs, errUpdateInterval)
+	}
+	if c.CheckpointInterval < 0 {
+		errs = append(errs, errCheckpointInterval)
 	}
 	enabled := 0
 	for name, r := range c.Rules.each() {

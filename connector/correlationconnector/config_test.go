@@ -37,12 +37,14 @@ func TestLoadConfig(t *testing.T) {
 	want.UpdateInterval = 0
 	storage := component.MustNewIDWithName("file_storage", "correlation")
 	want.Storage = &storage
+	want.CheckpointInterval = 30 * time.Second
 	want.Rules.OOM.Window = 5 * time.Minute
 	want.Rules.CrashLoop.Window, want.Rules.CrashLoop.Threshold = 15*time.Minute, 5
 	want.Rules.CNISetup.Enabled = false
 	want.Rules.NodeRuntime.Window = 20 * time.Minute
 	want.Rules.NodeRuntime.Units = []string{"kubelet.service", "crio.service"}
 	want.Rules.DNS.Window, want.Rules.DNS.Threshold = 2*time.Minute, 10
+	want.Rules.DNS.QueryTimeout, want.Rules.DNS.MaxPendingQueries = 2*time.Second, 1000
 	want.Rules.Rollout.Window = 20 * time.Minute
 	want.Rules.ConfigChange.Enabled = false
 	want.Rules.Workload.Enabled = true
@@ -52,7 +54,7 @@ func TestLoadConfig(t *testing.T) {
 func TestInvalidConfig(t *testing.T) {
 	for name, wants := range map[string][]error{
 		"no_rules":        {errNoRules},
-		"bad_bounds":      {errMaxOpenIncidents, errMaxEventsPerIncident, errTTL, errLateness, errUpdateInterval},
+		"bad_bounds":      {errMaxOpenIncidents, errMaxEventsPerIncident, errTTL, errLateness, errUpdateInterval, errCheckpointInterval, errQueryTimeout},
 		"window_over_ttl": {errTTLShorterThanWindow},
 		"bad_rule":        {errWindow, errThreshold, errNoUnits},
 	} {

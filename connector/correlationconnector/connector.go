@@ -73,7 +73,7 @@ func newConnector(set connector.Settings, cfg *Config, out output) (*correlator,
 		if err != nil {
 			return nil, fmt.Errorf("build telemetry: %w", err)
 		}
-		c = &core{logger: set.Logger, telemetry: tb, eng: eng, tick: idleCheck, id: set.ID, storageID: cfg.Storage}
+		c = &core{logger: set.Logger, telemetry: tb, eng: eng, tick: idleCheck, id: set.ID, storageID: cfg.Storage, every: cfg.CheckpointInterval}
 		cores.m[cfg] = c
 	}
 	switch k := out.signal(); {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -54,6 +55,12 @@ type core struct {
 	stop, done    chan struct{}
 	// tick is idleCheck, shorter in tests.
 	tick time.Duration
+	// every is the checkpoint interval (0: none); dirty says the state
+	// changed since the last one, under mu.
+	every time.Duration
+	dirty bool
+	// checkpoints counts the checkpoints written, for tests.
+	checkpoints atomic.Int64
 }
 
 // idleCheck is how often a quiet input is checked for incidents to close.
@@ -77,10 +84,18 @@ func (c *core) closeIdle(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(c.tick)
 	defer t.Stop()
+	var save <-chan time.Time
+	if c.every > 0 && c.store != nil {
+		ct := time.NewTicker(c.every)
+		defer ct.Stop()
+		save = ct.C
+	}
 	for {
 		select {
 		case <-stop:
 			return
+		case <-save:
+			c.checkpoint(context.Background())
 		case now := <-t.C:
 			c.mu.Lock()
 			idle := now.Sub(c.lastInput)
@@ -101,6 +116,7 @@ func (c *core) closeIdle(stop <-chan struct{}, done chan<- struct{}) {
 func (c *core) advance(ctx context.Context, to time.Time) {
 	c.mu.Lock()
 	c.eng.Advance(to)
+	c.dirty = true
 	trs, counts := c.eng.Drain()
 	send := c.build(plog.NewLogs(), trs)
 	c.mu.Unlock()
@@ -114,6 +130,7 @@ func (c *core) consume(ctx context.Context, ld plog.Logs) error {
 	c.mu.Lock()
 	malformed := c.feed(ld)
 	c.lastInput = time.Now()
+	c.dirty = true
 	trs, counts := c.eng.Drain()
 	send := c.build(ld, trs)
 	c.mu.Unlock()

@@ -36,6 +36,7 @@ func createDefaultConfig() component.Config {
 		TTL:                  15 * time.Minute,
 		Lateness:             30 * time.Second,
 		UpdateInterval:       10 * time.Second,
+		CheckpointInterval:   time.Minute,
 		ClusterDomain:        "cluster.local",
 		Rules: RulesConfig{
 			OOM:         rule(10*time.Minute, 1),

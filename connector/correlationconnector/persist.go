@@ -67,6 +67,34 @@ func (c *core) restore(ctx context.Context, host component.Host) error {
 	return nil
 }
 
+// checkpoint writes the state while running when it changed, so a crash
+// (no Shutdown) restores what was open a checkpoint ago instead of nothing.
+// The state is copied under the lock; encoding it and the write are not,
+// so the input waits for the copy only, and a slow disk delays the next
+// checkpoint, never the input.
+func (c *core) checkpoint(ctx context.Context) {
+	c.mu.Lock()
+	if !c.dirty {
+		c.mu.Unlock()
+		return
+	}
+	capt := c.eng.Capture()
+	c.dirty = false
+	c.mu.Unlock()
+	b, err := capt.Encode()
+	if err == nil {
+		err = c.store.Set(ctx, stateKey, b)
+	}
+	if err != nil {
+		c.mu.Lock()
+		c.dirty = true
+		c.mu.Unlock()
+		c.logger.Warn("correlation checkpoint failed", zap.Error(err))
+		return
+	}
+	c.checkpoints.Add(1)
+}
+
 // save writes the engine's state and closes the client.
 func (c *core) save(ctx context.Context) error {
 	if c.store == nil {

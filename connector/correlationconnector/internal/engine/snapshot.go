@@ -64,18 +64,38 @@ type memberSnap struct {
 // so a restarted collector continues them instead of splitting them.
 // Call it after Drain: transitions not drained are not saved.
 func (e *Engine) Snapshot() ([]byte, error) {
-	s := snapshot{Version: snapshotVersion, Watermark: e.watermark, Closed: e.closed.ring}
+	return e.Capture().Encode()
+}
+
+// Capture is a Snapshot taken but not yet encoded: it shares nothing the
+// engine changes, so Encode, the costly part, can run while the engine
+// goes on.
+type Capture struct {
+	s   snapshot
+	err error
+}
+
+// Capture copies the state Snapshot saves. Rule state is encoded here,
+// since rules change it in place.
+func (e *Engine) Capture() *Capture {
+	c := &Capture{s: snapshot{Version: snapshotVersion, Watermark: e.watermark, Closed: slices.Clone(e.closed.ring)}}
 	var all []*Incident
 	e.queues.each(func(inc *Incident) { all = append(all, inc) })
 	slices.SortFunc(all, func(a, b *Incident) int { return cmp.Compare(a.touched, b.touched) })
+	c.s.Incidents = make([]incidentSnap, 0, len(all))
 	for _, inc := range all {
+		im := inc.Impact
+		im.Pods, im.Workloads, im.Nodes, im.Services = slices.Clone(im.Pods), slices.Clone(im.Workloads), slices.Clone(im.Nodes), slices.Clone(im.Services)
 		is := incidentSnap{
 			Rule: inc.Rule.Name(), Key: inc.Key, ID: inc.ID, TraceID: inc.TraceID.String(),
-			First: inc.First, Last: inc.Last, Count: inc.Count, Impact: inc.Impact,
-			Open: inc.open, Reported: inc.reported, Exported: inc.exported, Roles: map[string]int{},
+			First: inc.First, Last: inc.Last, Count: inc.Count, Impact: im,
+			Open: inc.open, Reported: inc.reported, Exported: inc.exported, Roles: make(map[string]int, len(inc.roles)),
 		}
 		for _, r := range inc.roles {
 			is.Roles[r.role] = r.n
+		}
+		if len(inc.Members) > 0 {
+			is.Members = make([]memberSnap, 0, len(inc.Members))
 		}
 		for _, m := range inc.Members {
 			is.Members = append(is.Members, memberSnap{EventID: m.EventID, Name: m.Name, Role: m.Role, Time: m.Time, Message: m.Message})
@@ -83,13 +103,22 @@ func (e *Engine) Snapshot() ([]byte, error) {
 		if inc.Data != nil {
 			b, err := json.Marshal(inc.Data)
 			if err != nil {
-				return nil, fmt.Errorf("incident %s of rule %s: %w", inc.ID, is.Rule, err)
+				c.err = fmt.Errorf("incident %s of rule %s: %w", inc.ID, is.Rule, err)
+				return c
 			}
 			is.Data = b
 		}
-		s.Incidents = append(s.Incidents, is)
+		c.s.Incidents = append(c.s.Incidents, is)
 	}
-	return json.Marshal(s)
+	return c
+}
+
+// Encode writes the captured state.
+func (c *Capture) Encode() ([]byte, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	return json.Marshal(c.s)
 }
 
 // Restore loads a Snapshot into an engine that has seen no events.

@@ -69,14 +69,12 @@ func (r *dnsTrouble) Match(in engine.Input, out []engine.Signal) []engine.Signal
 	switch {
 	case ev.Name == unifiedevent.NameDNSQuery:
 		if r.timeouts.cfg.Timeout > 0 {
-			t := ev.Time
-			if t.IsZero() {
-				t = ev.ObservedTime
-			}
-			r.timeouts.query(in, t)
+			r.timeouts.query(in, eventTime(ev))
 		}
 	case ev.Name == unifiedevent.NameDNSResponse:
-		r.timeouts.answer(ev)
+		if r.timeouts.cfg.Timeout > 0 {
+			r.timeouts.answer(ev, eventTime(ev))
+		}
 		if r.failed(ev.Network) {
 			return append(out, engine.Signal{Key: key, Role: roleDNSError, Opens: true})
 		}
@@ -157,3 +155,11 @@ func (r *dnsTrouble) Assess(inc *engine.Incident) engine.Verdict {
 
 // NewData makes an empty state for a restored incident to decode into.
 func (*dnsTrouble) NewData() any { return new(dnsData) }
+
+// eventTime is when ev happened, as the engine reads it.
+func eventTime(ev *unifiedevent.Event) time.Time {
+	if ev.Time.IsZero() {
+		return ev.ObservedTime
+	}
+	return ev.Time
+}

@@ -46,6 +46,9 @@ type pending struct {
 	cfg   DNSTimeouts
 	open  map[queryKey]time.Time
 	queue []pendingQuery
+	// early holds answers read before their query: the batches keep the
+	// receiver's order, but a processor holding records back may not.
+	early map[queryKey]time.Time
 	head  int
 	// scratch backs the Late events handed to the engine.
 	evs []unifiedevent.Event
@@ -56,6 +59,12 @@ func (p *pending) query(in engine.Input, t time.Time) {
 	k, ok := keyOf(ev)
 	if !ok {
 		return
+	}
+	if at, ok := p.early[k]; ok {
+		delete(p.early, k)
+		if d := at.Sub(t); d >= 0 && d <= p.cfg.Timeout {
+			return
+		}
 	}
 	if p.open == nil {
 		p.open = map[queryKey]time.Time{}
@@ -70,10 +79,21 @@ func (p *pending) query(in engine.Input, t time.Time) {
 	p.queue = append(p.queue, pendingQuery{key: k, due: due, id: ev.ID, name: ev.Network.DNS.QuestionName, node: in.Node, subject: s})
 }
 
-func (p *pending) answer(ev *unifiedevent.Event) {
-	if k, ok := keyOf(ev); ok {
-		delete(p.open, k)
+func (p *pending) answer(ev *unifiedevent.Event, t time.Time) {
+	k, ok := keyOf(ev)
+	if !ok {
+		return
 	}
+	if _, ok := p.open[k]; ok {
+		delete(p.open, k)
+		return
+	}
+	// Crude but bounded, as the pod map: dropping them all at the cap
+	// costs at worst a few false timeouts.
+	if p.early == nil || len(p.early) >= p.cfg.MaxPending {
+		p.early = map[queryKey]time.Time{}
+	}
+	p.early[k] = t
 }
 
 func (p *pending) dropOldest() {

@@ -25,6 +25,7 @@ type Sink struct {
 
 	mu        sync.Mutex
 	records   uint64
+	requests  uint64
 	classes   map[string]uint64
 	latencies map[string][]time.Duration
 	classify  func(plog.LogRecord) string
@@ -76,6 +77,7 @@ func (s *Sink) logs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	s.requests++
 	rls := req.Logs().ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -99,6 +101,15 @@ func (s *Sink) logs(w http.ResponseWriter, r *http.Request) {
 	out, _ := plogotlp.NewExportResponse().MarshalProto()
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(out)
+}
+
+// Requests is how many export requests arrived so far: each is one trip
+// of a batch through the exporter, whose fixed cost per call is what
+// small, frequent batches multiply.
+func (s *Sink) Requests() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
 }
 
 // Records is how many log records arrived so far.

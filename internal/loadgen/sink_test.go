@@ -44,6 +44,7 @@ func TestSinkCountsAndTimesRecords(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	assert.Equal(t, uint64(4), s.Records())
+	assert.Equal(t, uint64(1), s.Requests())
 	assert.Equal(t, uint64(3), s.Class("mine"))
 	assert.Equal(t, uint64(3), s.Classes("mine", "other"))
 	q, n := s.Latency([]float64{0, 0.99})
@@ -62,4 +63,5 @@ func TestSinkRejectsWhatIsNotOTLP(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Zero(t, s.Records())
+	assert.Zero(t, s.Requests(), "a rejected request is not an export")
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"flag"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ func (env *loadEnv) idle(b *testing.B) {
 	before, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	profiled := profileCPU(b, r, "idle", *loadIdle)
+	req0, rec0 := r.sink.Requests(), r.sink.Records()
 	start := time.Now()
 	select {
 	case <-time.After(*loadIdle):
@@ -57,14 +59,16 @@ func (env *loadEnv) idle(b *testing.B) {
 	}
 	after, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
+	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: time.Since(start)}
 	profiled()
 	b.ReportMetric(loadgen.CPUPercent(before, after, time.Since(start)), "cpu%")
+	b.ReportMetric(exports.perSecond(), "exports/s")
 	b.ReportMetric(mb(after.RSS), "rss-MB")
 	b.ReportMetric(mb(after.RSSAnon), "rss-anon-MB")
 	b.ReportMetric(mb(after.RSSFile), "rss-file-MB")
 	b.ReportMetric(ms(r.ready), "ready-ms")
-	b.Logf("idle %s: cpu %.2f%% of one core, rss %.1f MB, start to ready %s, %d records exported meanwhile (host events)",
-		*loadIdle, loadgen.CPUPercent(before, after, time.Since(start)), mb(after.RSS), r.ready, r.sink.Records())
+	b.Logf("idle %s: cpu %.2f%% of one core, rss %.1f MB, start to ready %s, %d records exported meanwhile (host events), %s",
+		*loadIdle, loadgen.CPUPercent(before, after, time.Since(start)), mb(after.RSS), r.ready, r.sink.Records(), exports)
 }
 
 // maxSchedule is the "max" rate's schedule, in events per second.
@@ -135,6 +139,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	own0, err := loadgen.ReadUsage(r.col.PID)
 	require.NoError(b, err)
 	peak := sample(ctx, r.col.PID, 100*time.Millisecond)
+	req0, rec0 := r.sink.Requests(), r.sink.Records()
 	profiled := profileCPU(b, r, "rate="+rateName(rate), *loadDuration)
 	start := time.Now()
 	tallies := make([]loadgen.Tally, len(shares))
@@ -148,6 +153,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	}
 	wg.Wait()
 	wall := time.Since(start)
+	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: wall}
 	u1, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	own1, err := loadgen.ReadUsage(r.col.PID)
@@ -166,8 +172,26 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	report(b, env, r, result{
 		rate: rate, wall: wall, tallies: tallies, ledger: l, drained: drained,
 		cpu: loadgen.CPUPercent(u0, u1, wall), ownCPU: loadgen.CPUPercent(own0, own1, wall),
-		peakRSS: peakRSS, endRSS: u2.RSS,
+		peakRSS: peakRSS, endRSS: u2.RSS, exports: exports,
 	})
+}
+
+// exportRate is how often the collector's exporter sent during a run, and
+// with how many records a request: the pipeline's fixed cost is paid per
+// batch, so fewer, larger batches are the lever on CPU per event.
+type exportRate struct {
+	requests, records uint64
+	wall              time.Duration
+}
+
+func (e exportRate) perSecond() float64 { return float64(e.requests) / e.wall.Seconds() }
+
+func (e exportRate) String() string {
+	per := 0.0
+	if e.requests > 0 {
+		per = float64(e.records) / float64(e.requests)
+	}
+	return fmt.Sprintf("%.0f export requests/s, %.1f records a request", e.perSecond(), per)
 }
 
 func rateName(rate float64) string {

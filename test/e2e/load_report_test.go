@@ -23,6 +23,7 @@ type result struct {
 	// (journalctl): cpu minus ownCPU is what they cost.
 	ownCPU          float64
 	peakRSS, endRSS uint64
+	exports         exportRate
 }
 
 // settleLedger reads the receivers' counters until every record they
@@ -81,6 +82,12 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.ReportMetric(read, "events/s")
 	b.ReportMetric(res.cpu, "cpu%")
 	b.ReportMetric(res.ownCPU, "own-cpu%")
+	// CPU per event read, which the machine's other work moves less than
+	// the percentage: % of one core over events/s, in microseconds.
+	if read > 0 {
+		b.ReportMetric(res.cpu*1e4/read, "us/event")
+	}
+	b.ReportMetric(res.exports.perSecond(), "exports/s")
 	b.ReportMetric(mb(res.peakRSS), "rss-peak-MB")
 	b.ReportMetric(mb(res.endRSS), "rss-end-MB")
 	b.ReportMetric(ms(p[0]), "p50-ms")
@@ -96,6 +103,7 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		"kernel event latency p50 %s p99 %s over %d records; drained: %v",
 		rateName(res.rate), res.wall.Round(time.Millisecond), float64(ops)/res.wall.Seconds(), read, res.cpu,
 		mb(res.peakRSS), mb(res.endRSS), p[0].Round(10*time.Microsecond), p[1].Round(10*time.Microsecond), timed, res.drained)
+	b.Logf("exporter during the load: %s", res.exports)
 	b.Logf("ledger: produced %d operations, %d missing from the export, %d journal lines journald did not keep; %s",
 		ops, missing, journaldLost, res.ledger)
 	b.Logf("load records by class: %s", r.sink.Summary())

@@ -11,13 +11,15 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
 // appendLine appends one event as a JSON object and a newline. The envelope
-// comes from the Event FromLogRecord validated; the parts are the record's
-// body map, written key for key, so a part added to the schema (an additive,
+// comes from the Event FromRecord validated; the parts are the record's
+// body map, written key for key (the subject's k8s and container parts
+// merged with the Resource's, see appendMergedBody), so a part added to the schema (an additive,
 // same-version change) reaches consumers without a change here. The README
 // documents every key.
 //
@@ -60,9 +62,73 @@ func appendLine(b []byte, ev *unifiedevent.Event, lr plog.LogRecord, res pcommon
 	}
 	if body := lr.Body(); body.Type() == pcommon.ValueTypeMap {
 		b = append(b, `,"body":`...)
-		b = appendMap(b, body.Map(), nil)
+		k8s, container := subjectOnResource(res.Attributes())
+		if k8s || container {
+			b = appendMergedBody(b, body.Map(), ev, k8s, container)
+		} else {
+			b = appendMap(b, body.Map(), nil)
+		}
 	}
 	return append(b, '}', '\n')
+}
+
+// subjectOnResource says whether the Resource names the event's pod or
+// container, as tapio_k8s_enrich (and contrib's k8s_attributes) write them
+// there. FromRecord then merged them into ev's parts.
+func subjectOnResource(ra pcommon.Map) (k8s, container bool) {
+	for k := range ra.All() {
+		switch k {
+		case string(semconv.K8SPodUIDKey), string(semconv.K8SPodNameKey):
+			k8s = true
+		case string(semconv.ContainerIDKey), string(semconv.ContainerNameKey),
+			string(semconv.ContainerImageNameKey), string(semconv.ContainerRuntimeNameKey):
+			container = true
+		}
+	}
+	return k8s, container
+}
+
+// appendMergedBody writes the body with its k8s and container parts
+// replaced by ev's, which FromRecord merged from the body and the Resource:
+// consumers of the JSON find the subject in the body wherever the pipeline
+// put it. Those parts are rendered through a scratch map with the schema's
+// own writer, so the keys stay the schema's; the other parts are written
+// key for key as usual.
+func appendMergedBody(b []byte, body pcommon.Map, ev *unifiedevent.Event, k8s, container bool) []byte {
+	k8s = k8s && ev.K8s != nil
+	container = container && ev.Container != nil
+	b = append(b, '{')
+	first := true
+	for k, v := range body.All() {
+		if (k8s && k == unifiedevent.PartK8s) || (container && k == unifiedevent.PartContainer) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendValue(b, v)
+	}
+	part := func(key string, write func(pcommon.Map)) {
+		m := pcommon.NewMap()
+		write(m)
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, key)
+		b = append(b, ':')
+		b = appendMap(b, m, nil)
+	}
+	if k8s {
+		part(unifiedevent.PartK8s, ev.K8s.WriteBodyPart)
+	}
+	if container {
+		part(unifiedevent.PartContainer, ev.Container.WriteBodyPart)
+	}
+	return append(b, '}')
 }
 
 // envelopeAttributes are already top-level keys of the line.

@@ -118,7 +118,8 @@ func (e *unifiedExporter) encode(buf []byte, ld plog.Logs) ([]byte, int64, skips
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				ev, err := unifiedevent.FromLogRecord(lr)
+				// The pod found by enrichment is on the Resource.
+				ev, err := unifiedevent.FromRecord(rl.Resource(), lr)
 				if err != nil {
 					if skipped == nil {
 						skipped = skips{}

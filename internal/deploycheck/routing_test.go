@@ -56,7 +56,10 @@ func TestAgentRoutesEachWorkloadToOneGateway(t *testing.T) {
 
 	// Twelve workloads in three namespaces, every batch mixing all of them,
 	// as an agent's batches do; two are StatefulSets, so the routing must
-	// not depend on the workload kind.
+	// not depend on the workload kind. tapio_k8s_enrich puts each event's
+	// pod, workload included, on a Resource of that pod (two pods a
+	// workload here); the load_balancing exporter reads routing_attributes
+	// from the Resource first, then the scope, then the record.
 	type workload struct{ namespace, kindAttr, name string }
 	var workloads []workload
 	for i := range 12 {
@@ -66,17 +69,22 @@ func TestAgentRoutesEachWorkloadToOneGateway(t *testing.T) {
 		}
 		workloads = append(workloads, workload{fmt.Sprintf("ns%d", i%3), kindAttr, fmt.Sprintf("app-%d", i)})
 	}
-	const rounds = 20
+	const rounds, podsPerWorkload = 20, 2
 	for round := range rounds {
 		ld := plog.NewLogs()
-		rl := ld.ResourceLogs().AppendEmpty()
-		rl.Resource().Attributes().PutStr("k8s.node.name", fmt.Sprintf("node-%d", round%4))
-		records := rl.ScopeLogs().AppendEmpty().LogRecords()
 		for _, w := range workloads {
-			r := records.AppendEmpty()
-			r.Attributes().PutStr("k8s.namespace.name", w.namespace)
-			r.Attributes().PutStr(w.kindAttr, w.name)
-			r.Body().SetStr("event")
+			for pod := range podsPerWorkload {
+				rl := ld.ResourceLogs().AppendEmpty()
+				a := rl.Resource().Attributes()
+				a.PutStr("host.name", fmt.Sprintf("node-%d", round%4))
+				a.PutStr("k8s.node.name", fmt.Sprintf("node-%d", round%4))
+				a.PutStr("k8s.namespace.name", w.namespace)
+				a.PutStr("k8s.pod.name", fmt.Sprintf("%s-%d", w.name, pod))
+				a.PutStr(w.kindAttr, w.name)
+				r := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+				r.Attributes().PutStr("tapio.enrichment.status", "resolved")
+				r.Body().SetStr("event")
+			}
 		}
 		require.NoError(t, exp.ConsumeLogs(ctx, ld))
 	}
@@ -89,7 +97,7 @@ func TestAgentRoutesEachWorkloadToOneGateway(t *testing.T) {
 		}
 		return n
 	}
-	require.Eventually(t, func() bool { return received() == rounds*len(workloads) },
+	require.Eventually(t, func() bool { return received() == rounds*len(workloads)*podsPerWorkload },
 		10*time.Second, 20*time.Millisecond, "records lost on the way to the gateways")
 
 	// workload -> gateway index -> records
@@ -97,20 +105,17 @@ func TestAgentRoutesEachWorkloadToOneGateway(t *testing.T) {
 	for i, s := range sinks {
 		for _, ld := range s.AllLogs() {
 			for _, rl := range ld.ResourceLogs().All() {
-				for _, sl := range rl.ScopeLogs().All() {
-					for _, r := range sl.LogRecords().All() {
-						ns, _ := r.Attributes().Get("k8s.namespace.name")
-						name, ok := r.Attributes().Get("k8s.deployment.name")
-						if !ok {
-							name, _ = r.Attributes().Get("k8s.statefulset.name")
-						}
-						key := ns.Str() + "/" + name.Str()
-						if where[key] == nil {
-							where[key] = map[int]int{}
-						}
-						where[key][i]++
-					}
+				a := rl.Resource().Attributes()
+				ns, _ := a.Get("k8s.namespace.name")
+				name, ok := a.Get("k8s.deployment.name")
+				if !ok {
+					name, _ = a.Get("k8s.statefulset.name")
 				}
+				key := ns.Str() + "/" + name.Str()
+				if where[key] == nil {
+					where[key] = map[int]int{}
+				}
+				where[key][i] += rl.ScopeLogs().At(0).LogRecords().Len()
 			}
 		}
 	}
@@ -119,7 +124,7 @@ func TestAgentRoutesEachWorkloadToOneGateway(t *testing.T) {
 	for key, perGateway := range where {
 		require.Len(t, perGateway, 1, "workload %s reached several gateways: %v", key, perGateway)
 		for i, n := range perGateway {
-			require.Equal(t, rounds, n, "workload %s", key)
+			require.Equal(t, rounds*podsPerWorkload, n, "workload %s", key)
 			used[i] = true
 		}
 	}

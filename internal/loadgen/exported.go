@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -15,6 +16,9 @@ import (
 // Exported is a record the collector exported, decoded back.
 type Exported struct {
 	Record plog.LogRecord
+	// Resource is the Resource the record was exported under: where
+	// tapio_k8s_enrich puts the event's pod.
+	Resource pcommon.Resource
 	// Event is the UnifiedEvent read back from Record; Err says why it
 	// could not be, for records that are not UnifiedEvents.
 	Event *unifiedevent.Event
@@ -74,17 +78,19 @@ func (r *FileReader) Next() ([]Exported, error) {
 	return out, nil
 }
 
-// AppendExported decodes every record of logs back into UnifiedEvents.
+// AppendExported decodes every record of logs back into UnifiedEvents,
+// each with its Resource (FromRecord).
 func AppendExported(out []Exported, logs plog.Logs) []Exported {
 	rls := logs.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
+		res := rls.At(i).Resource()
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				ev, err := unifiedevent.FromLogRecord(lr)
-				out = append(out, Exported{Record: lr, Event: ev, Err: err})
+				ev, err := unifiedevent.FromRecord(res, lr)
+				out = append(out, Exported{Record: lr, Resource: res, Event: ev, Err: err})
 			}
 		}
 	}

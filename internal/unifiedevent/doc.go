@@ -11,10 +11,22 @@
 // …) so any OTel backend can filter and group Tapio events without knowing
 // this schema; tapio.* keys are used only where no convention exists.
 //
-// Enrichers that add a part to a record already written (the K8s
-// enrichment processor) merge it in place with K8s.MergeSubject,
-// K8s.MergePeer and Container.Merge, which share WriteTo's part writers, so
-// both paths write the same keys.
+// The subject's pod and container can live in a third place: the record's
+// Resource. The K8s enrichment processor moves each record whose pod it
+// finds under a Resource of that pod and container and writes the pod there
+// once per batch (K8s.WriteResource, Container.WriteResource), where the
+// semantic conventions put k8s.* and container.*: pdata allocates every
+// value, so writing the pod once per pod rather than once per event is what
+// makes enrichment cheap. The body keeps what a decoder wrote (a Kubernetes
+// Event's k8s part and reason). Readers of enriched records therefore use
+// FromRecord(resource, record), which fills the k8s and container parts
+// from the Resource wherever the body left a field empty (FillFromResource);
+// FromLogRecord alone sees only the body.
+//
+// Enrichers that add a per-event part to a record already written (the
+// peer of a connection) merge it in place with K8s.MergePeer (and
+// K8s.MergeSubject, Container.Merge for a subject kept on the record), which
+// share WriteTo's part writers, so both paths write the same keys.
 //
 // Versioning: tapio.schema.version is written on every record. Additive
 // changes (a new part, field, event name or attribute) keep version "1", so a

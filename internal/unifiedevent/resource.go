@@ -144,3 +144,12 @@ func fill(dst *string, v string) {
 		*dst = v
 	}
 }
+
+// WriteBodyPart writes k into m as the body's k8s part holds it: for a
+// reader that renders the merged event in the body's shape (the
+// tapio_unified_event exporter's JSON), whichever side the subject came
+// from.
+func (k *K8s) WriteBodyPart(m pcommon.Map) { k.writeBody(m) }
+
+// WriteBodyPart writes c into m as the body's container part holds it.
+func (c *Container) WriteBodyPart(m pcommon.Map) { c.writeBody(m) }

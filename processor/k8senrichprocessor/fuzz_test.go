@@ -34,16 +34,14 @@ func FuzzEnrich(f *testing.F) {
 		a.PutStr(attrNamespace, ns)
 		a.PutStr(attrPodName, name)
 		lr.Body().SetEmptyMap().PutEmptyMap("kernel").PutInt("cgroup_id", cgroup)
-		o := p.enrich(lr, time.Now(), false, false)
+		o, at := p.enrich(lr, time.Now(), false, false)
 		switch o.status {
 		case "", StatusResolved, StatusMiss:
 		default:
 			t.Fatalf("status %q", o.status)
 		}
-		if got, ok := lr.Attributes().Get(attrPodUID); ok && o.status == StatusResolved && got.Str() != "" {
-			if p.cache.PodByUID(got.Str()) == nil && got.Str() != uid {
-				t.Fatalf("resolved to unknown pod %q", got.Str())
-			}
+		if at.pod != nil && (o.status != StatusResolved || p.cache.PodByUID(at.pod.UID) != at.pod) {
+			t.Fatalf("status %q with pod %+v not in the cache", o.status, at.pod)
 		}
 	})
 }

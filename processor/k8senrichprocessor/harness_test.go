@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
@@ -210,21 +211,52 @@ func (e *env) consume(events ...*unifiedevent.Event) {
 }
 
 // output returns every record emitted so far by event id.
-func (e *env) output() map[string]plog.LogRecord {
-	out := map[string]plog.LogRecord{}
-	for _, lr := range testkit.LogRecords(e.sink.AllLogs()...) {
-		if id, ok := lr.Attributes().Get(unifiedevent.AttrEventID); ok {
-			out[id.Str()] = lr
+func (e *env) output() map[string]record {
+	out := map[string]record{}
+	for _, r := range records(e.sink.AllLogs()...) {
+		if id, ok := r.lr.Attributes().Get(unifiedevent.AttrEventID); ok {
+			out[id.Str()] = r
 		}
 	}
 	return out
+}
+
+// record is an emitted log record and the Resource it came under.
+type record struct {
+	res pcommon.Resource
+	lr  plog.LogRecord
+}
+
+func records(batches ...plog.Logs) []record {
+	var out []record
+	for _, ld := range batches {
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					out = append(out, record{res: rl.Resource(), lr: lr})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// k8sAttrs returns m's k8s.* and container.* attributes.
+func k8sAttrs(m pcommon.Map) map[string]string {
+	attrs := map[string]string{}
+	for k, v := range m.All() {
+		if strings.HasPrefix(k, "k8s.") || strings.HasPrefix(k, "container.") {
+			attrs[k] = v.AsString()
+		}
+	}
+	return attrs
 }
 
 // waitFor waits until every event has been emitted and returns them read
 // back through the UnifiedEvent schema, with their enrichment status.
 func (e *env) waitFor(events ...*unifiedevent.Event) map[string]enriched {
 	e.t.Helper()
-	var out map[string]plog.LogRecord
+	var out map[string]record
 	require.Eventually(e.t, func() bool {
 		out = e.output()
 		for _, ev := range events {
@@ -236,25 +268,27 @@ func (e *env) waitFor(events ...*unifiedevent.Event) map[string]enriched {
 	}, 15*time.Second, 10*time.Millisecond, "events not emitted")
 	res := map[string]enriched{}
 	for _, ev := range events {
-		lr := out[ev.ID]
-		back, err := unifiedevent.FromLogRecord(lr)
+		r := out[ev.ID]
+		back, err := unifiedevent.FromRecord(r.res, r.lr)
 		require.NoError(e.t, err, "enriched record must still be a valid UnifiedEvent")
-		st, _ := lr.Attributes().Get(AttrEnrichmentStatus)
-		attrs := map[string]string{}
-		for k, v := range lr.Attributes().All() {
-			if strings.HasPrefix(k, "k8s.") || strings.HasPrefix(k, "container.") {
-				attrs[k] = v.AsString()
-			}
-		}
-		res[ev.ID] = enriched{ev: back, status: st.Str(), attrs: attrs}
+		body, err := unifiedevent.FromLogRecord(r.lr)
+		require.NoError(e.t, err)
+		st, _ := r.lr.Attributes().Get(AttrEnrichmentStatus)
+		res[ev.ID] = enriched{ev: back, body: body, status: st.Str(),
+			resource: k8sAttrs(r.res.Attributes()), attrs: k8sAttrs(r.lr.Attributes())}
 	}
 	return res
 }
 
+// enriched is an emitted event read back with its Resource (FromRecord)
+// and from the record alone (FromLogRecord), its status, and the k8s.* and
+// container.* attributes of its Resource and of the record.
 type enriched struct {
-	ev     *unifiedevent.Event
-	status string
-	attrs  map[string]string
+	ev       *unifiedevent.Event
+	body     *unifiedevent.Event
+	status   string
+	resource map[string]string
+	attrs    map[string]string
 }
 
 // sum adds up a counter's data points that carry attribute key=value.

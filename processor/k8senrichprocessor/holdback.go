@@ -68,31 +68,6 @@ func (h *holdBack) len() int {
 	return h.count
 }
 
-// moveHeld copies the pending records of one scope into held (creating
-// it, and the resource and scope, as needed) and removes them from the
-// batch going on.
-func moveHeld(held plog.Logs, rl plog.ResourceLogs, sl plog.ScopeLogs, pending []bool) plog.Logs {
-	if held == (plog.Logs{}) {
-		held = plog.NewLogs()
-	}
-	hrl := held.ResourceLogs().AppendEmpty()
-	rl.Resource().CopyTo(hrl.Resource())
-	hrl.SetSchemaUrl(rl.SchemaUrl())
-	hsl := hrl.ScopeLogs().AppendEmpty()
-	sl.Scope().CopyTo(hsl.Scope())
-	hsl.SetSchemaUrl(sl.SchemaUrl())
-	i := 0
-	sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-		move := pending[i]
-		i++
-		if move {
-			lr.MoveTo(hsl.LogRecords().AppendEmpty())
-		}
-		return move
-	})
-	return held
-}
-
 // retryHeld resolves what it can of the held records, marking them late,
 // and sends on the batches that are complete or past their deadline.
 func (p *enrichProcessor) retryHeld(ctx context.Context) {
@@ -127,20 +102,24 @@ func (p *enrichProcessor) retryHeld(ctx context.Context) {
 	}
 }
 
-// retryBatch enriches the records of b whose pod is now known and
-// returns how many it resolved.
+// retryBatch enriches the records of b whose pod is now known, moving
+// them under their pod's Resource within b, and returns how many it
+// resolved.
 func (p *enrichProcessor) retryBatch(ctx context.Context, b *heldBatch, now time.Time, t *tally) int {
 	n := 0
 	lag := float64(now.Sub(b.since)) / float64(time.Millisecond)
-	forEach(b.logs, func(lr plog.LogRecord) {
+	newRegroup(b.logs, p.cache).walk(func(lr plog.LogRecord) place {
 		if _, done := lr.Attributes().Get(AttrEnrichmentStatus); done {
-			return
+			return place{}
 		}
-		if o := p.enrich(lr, now, true, true); o.status != "" {
-			n++
-			t.add(o)
-			p.telemetry.TapioK8sEnrichHoldLag.Record(ctx, lag)
+		o, at := p.enrich(lr, now, true, true)
+		if o.status == "" {
+			return place{}
 		}
+		n++
+		t.add(o)
+		p.telemetry.TapioK8sEnrichHoldLag.Record(ctx, lag)
+		return at
 	})
 	return n
 }
@@ -156,15 +135,16 @@ func (p *enrichProcessor) release(ctx context.Context, batches []*heldBatch, rea
 	var t tally
 	var errs []error
 	for _, b := range batches {
-		forEach(b.logs, func(lr plog.LogRecord) {
+		newRegroup(b.logs, p.cache).walk(func(lr plog.LogRecord) place {
 			if _, done := lr.Attributes().Get(AttrEnrichmentStatus); done {
-				return
+				return place{}
 			}
-			o := p.enrich(lr, now, true, false)
+			o, at := p.enrich(lr, now, true, false)
 			if o.status == StatusMiss && reason != "" {
 				o.reason = reason
 			}
 			t.add(o)
+			return at
 		})
 		if err := p.next.ConsumeLogs(ctx, b.logs); err != nil {
 			errs = append(errs, err)

@@ -130,42 +130,25 @@ func (p *enrichProcessor) shutdown(ctx context.Context) error {
 	return err
 }
 
-// processLogs enriches every record in place. Records whose pod is not
-// known yet move to the hold-back queue; the rest go on at once.
+// processLogs enriches every record. Records whose pod is found move
+// under a Resource naming that pod (regroup); records whose pod is not
+// known yet move to the hold-back queue; the rest stay where they are.
 func (p *enrichProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	now := p.now()
 	var tally tally
 	holding := p.cfg.HoldBack > 0
-	var held plog.Logs
-	heldN := 0
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		sls := rl.ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			sl := sls.At(j)
-			lrs := sl.LogRecords()
-			var pending []bool
-			for k := 0; k < lrs.Len(); k++ {
-				st := p.enrich(lrs.At(k), now, false, holding)
-				if st.status == "" && st.reason != "" {
-					if pending == nil {
-						pending = make([]bool, lrs.Len())
-					}
-					pending[k] = true
-					heldN++
-					continue
-				}
-				tally.add(st)
-			}
-			if pending != nil {
-				held = moveHeld(held, rl, sl, pending)
-			}
+	g := newRegroup(ld, p.cache)
+	g.walk(func(lr plog.LogRecord) place {
+		o, s := p.enrich(lr, now, false, holding)
+		if o.status == "" && o.reason != "" {
+			return place{hold: true}
 		}
-	}
+		tally.add(o)
+		return s
+	})
 	tally.record(ctx, p.telemetry)
-	if heldN > 0 {
-		evicted := p.hold.add(held, heldN, now, now.Add(p.cfg.HoldBack))
+	if g.heldN > 0 {
+		evicted := p.hold.add(g.held, g.heldN, now, now.Add(p.cfg.HoldBack))
 		if err := p.release(ctx, evicted, reasonHoldBackFull); err != nil {
 			p.logger.Warn("next consumer refused records released from the hold-back", zap.Error(err))
 		}
@@ -177,29 +160,32 @@ func (p *enrichProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.L
 	return ld, nil
 }
 
-// outcome is what enrich did to one record.
+// outcome is what enrich did to one record, as the metric counts it.
 type outcome struct {
 	status string
 	reason string
 }
 
-// enrich resolves and writes one record. With hold set, a record whose
-// pod is wanted but unknown is left untouched and reported with a reason
-// and no status, for the caller to hold back; otherwise it is marked
-// miss (or, when late is set, resolved ones are marked late).
-func (p *enrichProcessor) enrich(lr plog.LogRecord, now time.Time, late, hold bool) outcome {
+// enrich resolves one record, writes its status and its peer, and
+// returns where its subject's pod is, for the caller to move it there.
+// With hold set, a record whose pod is wanted but unknown is left
+// untouched and reported with a reason and no status, for the caller to
+// hold back; otherwise it is marked miss (or, when late is set, resolved
+// ones are marked late).
+func (p *enrichProcessor) enrich(lr plog.LogRecord, now time.Time, late, hold bool) (outcome, place) {
 	k := readKeys(lr)
 	s := p.resolver.subject(&k, now)
 	// Watching only this node's pods, a pod named by a cluster-wide source
 	// (a Kubernetes Event about another node's pod) never arrives: waiting
 	// for it would only delay the record.
 	if s.wanted && hold && (p.cfg.PeerPods || s.local) {
-		return outcome{reason: s.reason}
+		return outcome{reason: s.reason}, place{}
 	}
 	var out outcome
+	var at place
 	switch {
 	case s.pod != nil:
-		writeSubject(lr, s, p.cache.Workload(s.pod))
+		at = place{pod: s.pod, containerID: s.containerID, runtime: s.runtime}
 		out.status = StatusResolved
 		if late {
 			out.status = StatusLate
@@ -220,7 +206,7 @@ func (p *enrichProcessor) enrich(lr plog.LogRecord, now time.Time, late, hold bo
 	if out.status != "" {
 		lr.Attributes().PutStr(AttrEnrichmentStatus, out.status)
 	}
-	return out
+	return out, at
 }
 
 // loop retries held records whenever the cache changes and on a tick (for

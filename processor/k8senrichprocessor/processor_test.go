@@ -70,6 +70,7 @@ func TestBadInputPassesOn(t *testing.T) {
 		_, ok := lr.Attributes().Get(AttrEnrichmentStatus)
 		assert.False(t, ok)
 	}
+	assert.Equal(t, 1, out.ResourceLogs().Len(), "nothing moved")
 }
 
 func TestHoldBackIsBounded(t *testing.T) {
@@ -109,11 +110,13 @@ func TestHoldBackIsBounded(t *testing.T) {
 	p.cache.UpsertPod(&kubecache.Pod{UID: "uid-c", Name: "c", Namespace: "default", Node: thisNode,
 		IPs: []netip.Addr{netip.MustParseAddr("10.244.0.3")}}, time.Now())
 	require.Eventually(t, func() bool { return sink.LogRecordCount() == 6 }, 5*time.Second, 5*time.Millisecond)
-	lr := testkit.LogRecords(sink.AllLogs()...)[5]
-	st, _ := lr.Attributes().Get(AttrEnrichmentStatus)
+	r := records(sink.AllLogs()...)[5]
+	st, _ := r.lr.Attributes().Get(AttrEnrichmentStatus)
 	assert.Equal(t, StatusLate, st.Str())
-	uid, _ := lr.Attributes().Get(attrPodUID)
-	assert.Equal(t, "uid-c", uid.Str())
+	uid, _ := r.res.Attributes().Get(attrPodUID)
+	assert.Equal(t, "uid-c", uid.Str(), "a held record, once resolved, moves under its pod's Resource too")
+	_, onRecord := r.lr.Attributes().Get(attrPodUID)
+	assert.False(t, onRecord)
 	assert.Zero(t, p.hold.len())
 }
 

@@ -72,7 +72,11 @@ func TestKernelEventsGetTheirPodWorkloadAndPeer(t *testing.T) {
 			"k8s.pod.uid": string(cart.UID), "k8s.pod.name": cart.Name, "k8s.namespace.name": "default",
 			"k8s.node.name": thisNode, "k8s.container.name": "main", "k8s.deployment.name": "cart",
 			"container.id": cid, "container.runtime.name": "containerd",
-		}, g.attrs, ev.Name)
+		}, g.resource, ev.Name)
+		// The subject is on the Resource only, written once for the batch.
+		assert.Empty(t, g.attrs, ev.Name)
+		assert.Nil(t, g.body.K8s, ev.Name)
+		assert.Nil(t, g.body.Container, ev.Name)
 		// What the decoder wrote survives.
 		assert.Equal(t, ev.Kernel, g.ev.Kernel, ev.Name)
 		assert.Equal(t, ev.Network, g.ev.Network, ev.Name)
@@ -84,7 +88,7 @@ func TestKernelEventsGetTheirPodWorkloadAndPeer(t *testing.T) {
 	g := got[dns.ID]
 	assert.Equal(t, StatusResolved, g.status)
 	assert.Equal(t, subjectOf(report, "", "CronJob", "report"), g.ev.K8s)
-	assert.Equal(t, "report", g.attrs["k8s.cronjob.name"])
+	assert.Equal(t, "report", g.resource["k8s.cronjob.name"])
 	assert.Equal(t, dns.Network.DNS, g.ev.Network.DNS)
 }
 

@@ -20,36 +20,30 @@ const (
 	StatusMiss     = "miss"
 )
 
-// Room reserved before writing, so each slice grows once per record:
-// subjectAttrs counts five k8s.*, a workload name, container id and
-// runtime, and the status; bodyParts the k8s, container and peer parts.
-const (
-	subjectAttrs = 9
-	bodyParts    = 3
-)
+// subjectAttrs counts what writeSubject adds to a Resource: five k8s.*, a
+// workload name, Tapio's workload kind and name, the Services, the
+// container id and runtime.
+const subjectAttrs = 11
 
-// writeSubject writes the pod an event is about as the UnifiedEvent's K8s
-// and Container parts, with the schema's own writers, merged into what a
-// decoder wrote (a Kubernetes Event's reason stays). The parts live on the
-// stack: the strings are the cache's, so nothing but pdata's values is
-// allocated.
-func writeSubject(lr plog.LogRecord, s subject, w kubecache.Owner) {
-	attrs := lr.Attributes()
+// writeSubject writes the pod an event is about, and its container, on the
+// Resource its records move under, with the schema's own writer: once per
+// pod and container per batch. The node name the receiver set is replaced
+// by the pod's, which is the same on this node and right for a pod named
+// by a cluster-wide source.
+func writeSubject(attrs pcommon.Map, p *place, w kubecache.Owner) {
 	attrs.EnsureCapacity(attrs.Len() + subjectAttrs)
-	body := bodyMap(lr)
-	body.EnsureCapacity(body.Len() + bodyParts)
-	p := s.pod
+	pod := p.pod
 	k := unifiedevent.K8s{
-		PodUID: p.UID, PodName: p.Name, Namespace: p.Namespace, NodeName: p.Node,
-		WorkloadKind: w.Kind, WorkloadName: w.Name, Services: p.Services,
+		PodUID: pod.UID, PodName: pod.Name, Namespace: pod.Namespace, NodeName: pod.Node,
+		WorkloadKind: w.Kind, WorkloadName: w.Name, Services: pod.Services,
 	}
-	if s.containerID != "" {
-		k.ContainerName = p.ContainerName(s.containerID)
+	if p.containerID != "" {
+		k.ContainerName = pod.ContainerName(p.containerID)
 	}
-	k.MergeSubject(body, attrs)
-	if s.containerID != "" {
-		c := unifiedevent.Container{ID: s.containerID, Runtime: s.runtime}
-		c.Merge(body, attrs)
+	k.WriteResource(attrs)
+	if p.containerID != "" {
+		c := unifiedevent.Container{ID: p.containerID, Runtime: p.runtime}
+		c.WriteResource(attrs)
 	}
 }
 

@@ -31,8 +31,9 @@ func TestPeerServiceWithManyBackends(t *testing.T) {
 	ev := tcpEvent(0, "192.0.2.10", "10.96.7.7", now)
 	lr := plog.NewLogRecord()
 	ev.WriteTo(lr)
-	out := p.enrich(lr, now, false, false)
+	out, at := p.enrich(lr, now, false, false)
 	require.Equal(t, StatusResolved, out.status)
+	require.Nil(t, at.pod, "nothing to move: the subject is no pod")
 
 	got, err := unifiedevent.FromLogRecord(lr)
 	require.NoError(t, err)

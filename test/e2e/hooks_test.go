@@ -101,6 +101,21 @@ func (h hooks) check(t *testing.T, a *agent, app *pod) {
 			assert.Equal(t, "e2e-db", ev.K8s.WorkloadName)
 			require.NotNil(t, ev.Container)
 			assert.Equal(t, app.containerID, ev.Container.ID)
+			// Enrichment writes the pod on the Resource the record is
+			// exported under, once per pod per batch, not on the record.
+			exported := a.exported(t, ev.ID)
+			res := exported.Resource.Attributes().AsRaw()
+			assert.Equal(t, string(app.UID), res["k8s.pod.uid"])
+			assert.Equal(t, app.Name, res["k8s.pod.name"])
+			assert.Equal(t, "default", res["k8s.namespace.name"])
+			assert.Equal(t, a.cfg.NodeName, res["k8s.node.name"])
+			assert.Equal(t, app.containerID, res["container.id"])
+			assert.Equal(t, "e2e-db", res["k8s.statefulset.name"])
+			_, onRecord := exported.Record.Attributes().Get("k8s.pod.uid")
+			assert.False(t, onRecord, "the pod is not repeated on the record")
+			// Late when the cgroup was new and the record waited for it.
+			st, _ := exported.Record.Attributes().Get("tapio.enrichment.status")
+			assert.Contains(t, []string{"resolved", "late"}, st.Str())
 
 			exits := a.all(t, func(e *ue.Event) bool {
 				return e.Name == ue.NameProcessExit && inApp(e) && e.Process != nil &&
@@ -128,4 +143,19 @@ func (h hooks) check(t *testing.T, a *agent, app *pod) {
 	if h.unifiedEvent {
 		t.Run("unified event lines", func(t *testing.T) { checkJSONLines(t, a, h.jsonl, app) })
 	}
+}
+
+// exported returns the exported record of the event with id, with the
+// Resource it came under.
+func (a *agent) exported(t *testing.T, id string) loadgen.Exported {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range a.seen {
+		if e.Event != nil && e.Event.ID == id {
+			return e
+		}
+	}
+	t.Fatalf("event %s was not exported", id)
+	return loadgen.Exported{}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
-	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
@@ -74,12 +73,12 @@ func Open(cfg Config) (*Probe, error) {
 		p.Close()
 		return nil, err
 	}
-	rd, err := ringbuf.NewReader(p.maps.Events)
+	rd, err := newReader(p.maps.Events, cfg, p.setQuiet)
 	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("open ring buffer reader: %w", err)
 	}
-	p.reader = newReader(rd, cfg, p.setQuiet)
+	p.reader = rd
 	return p, nil
 }
 
@@ -273,5 +272,5 @@ func (p *Probe) RingFill() (used, size int) {
 	if p.closed {
 		return 0, p.reader.rd.BufferSize()
 	}
-	return p.reader.rd.AvailableBytes(), p.reader.rd.BufferSize()
+	return p.reader.AvailableBytes(), p.reader.rd.BufferSize()
 }

@@ -79,9 +79,9 @@ func TestQuietReaderWakesAndTurnsBusy(t *testing.T) {
 	require.NoError(t, err)
 	defer ln.Close()
 	start := time.Now()
-	// A few connections back to back: more than busyBurst state changes
-	// within one flush interval.
-	for range 4 {
+	// Connections back to back: more than busyBurst state changes (each
+	// connection has several, on both ends) within quietAfter polls.
+	for range busyBurst / 2 {
 		c, err := net.DialTCP("tcp4", nil, ln.Addr().(*net.TCPAddr))
 		require.NoError(t, err)
 		s, err := ln.Accept()

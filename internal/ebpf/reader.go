@@ -2,11 +2,16 @@ package ebpf
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
 )
 
 // ErrClosed is returned by a read after Close; a read pending at Close
@@ -28,8 +33,22 @@ const quietAfter = 25
 
 // Reader reads samples from the probe's ring buffer. One goroutine reads;
 // Close and SetDeadline may be called from others.
+//
+// It waits for the ring in Go's netpoller, not in a blocking epoll_wait
+// of its own: a goroutine parked there holds no thread, whereas a thread
+// blocked in a syscall for milliseconds made the runtime's monitor take
+// its P away, hand it to another thread and then poll every 20 µs for a
+// while. On this machine (a paravirtualized VM, where every syscall and
+// thread switch is expensive) that churn was most of an idle agent's CPU.
 type Reader struct {
 	rd *ringbuf.Reader
+	// file is a duplicate of the ring's fd, registered with the netpoller;
+	// raw waits on it for the kernel's wakeups.
+	file *os.File
+	raw  syscall.RawConn
+	// mu keeps Close from unmapping the ring while the reader looks at it.
+	mu     sync.Mutex
+	closed atomic.Bool
 	// poll is how long a read waits for a wakeup before looking at the
 	// ring anyway; 0 when the kernel wakes the reader for every sample.
 	poll time.Duration
@@ -37,28 +56,69 @@ type Reader struct {
 	deadline atomic.Int64
 
 	// With batched wakeups, a reader whose ring stayed empty for
-	// quietAfter polls in a row turns quiet: the kernel then wakes it for the first sample
-	// after the ring ran dry, so an idle agent does not wake every poll
-	// (250 times a second at 4 ms) and a sparse event is read at once.
-	// busyBurst samples within one poll make it busy again.
+	// quietAfter polls in a row turns quiet: the kernel then wakes it for
+	// the first sample after the ring ran dry, so an idle agent does not
+	// wake every poll (250 times a second at 4 ms) and a sparse event is
+	// read at once. busyBurst samples within quietAfter polls make it
+	// busy again.
 	setQuiet func(bool) error
 	quiet    atomic.Bool
 	// emptyPolls counts timed looks in a row that found the ring empty.
 	emptyPolls int
-	// windowStart and inWindow count a quiet reader's samples per poll.
+	// windowStart and inWindow count a quiet reader's samples per
+	// quietAfter polls.
 	windowStart time.Time
 	inWindow    int
-	// polls counts timed looks at the ring, for tests.
+	// polls counts looks at the ring a timer woke, for tests.
 	polls atomic.Int64
 }
 
-func newReader(rd *ringbuf.Reader, cfg Config, setQuiet func(bool) error) *Reader {
-	r := &Reader{rd: rd, setQuiet: setQuiet}
+// past is the deadline the ring reader always has: it never blocks, it
+// only drains what is there; waiting is the netpoller's job.
+var past = time.Unix(1, 0)
+
+func newReader(events *ebpf.Map, cfg Config, setQuiet func(bool) error) (*Reader, error) {
+	rd, err := ringbuf.NewReader(events)
+	if err != nil {
+		return nil, err
+	}
+	rd.SetDeadline(past)
+	file, raw, err := pollable(events)
+	if err != nil {
+		rd.Close()
+		return nil, err
+	}
+	r := &Reader{rd: rd, file: file, raw: raw, setQuiet: setQuiet}
 	if cfg.WakeupBytes > 0 {
 		r.poll = cfg.FlushInterval
-		r.arm(time.Now().Add(r.poll))
 	}
-	return r
+	return r, nil
+}
+
+// pollable duplicates the ring's fd into a non-blocking file the
+// netpoller watches: the kernel wakes its poll queue as it wakes any
+// epoll reader of the ring.
+func pollable(events *ebpf.Map) (*os.File, syscall.RawConn, error) {
+	fd, err := unix.FcntlInt(uintptr(events.FD()), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("duplicate ring buffer fd: %w", err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, nil, fmt.Errorf("ring buffer fd: %w", err)
+	}
+	file := os.NewFile(uintptr(fd), "tapio-ringbuf")
+	// A file the netpoller could not register takes no deadline.
+	if err := file.SetReadDeadline(time.Time{}); err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("ring buffer fd is not pollable: %w", err)
+	}
+	raw, err := file.SyscallConn()
+	if err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("ring buffer fd: %w", err)
+	}
+	return file, raw, nil
 }
 
 // ReadInto blocks for the next sample and stores it in rec, reusing
@@ -67,55 +127,115 @@ func newReader(rd *ringbuf.Reader, cfg Config, setQuiet func(bool) error) *Reade
 // and ErrClosed after Close.
 //
 // When the kernel batches wakeups, a read also looks at the ring every
-// flush interval; the timer is re-armed only when the ring ran dry, so a
-// busy reader pays nothing for it.
+// flush interval while it waits.
 func (r *Reader) ReadInto(rec *Record) error {
+	timedLook := false
 	for {
-		err := r.rd.ReadInto(rec)
-		if r.poll == 0 {
+		got, err := r.drain(rec)
+		if got || err != nil {
 			return err
 		}
-		if err == nil {
-			r.emptyPolls = 0
-			if r.quiet.Load() {
-				r.countQuiet()
+		if timedLook && r.poll > 0 {
+			r.emptyPolls++
+			if r.emptyPolls >= quietAfter && !r.quiet.Load() && r.setQuiet(true) == nil {
+				r.quiet.Store(true)
 			}
-			return nil
-		}
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			return err
-		}
-		r.polls.Add(1)
-		r.emptyPolls++
-		if r.emptyPolls >= quietAfter && !r.quiet.Load() && r.setQuiet(true) == nil {
-			r.quiet.Store(true)
 		}
 		now := time.Now()
-		next := now.Add(r.interval())
+		var next time.Time
+		if r.poll > 0 {
+			next = now.Add(r.interval())
+		}
 		if d := r.deadline.Load(); d != 0 {
 			if now.UnixNano() >= d {
-				return err
+				return os.ErrDeadlineExceeded
 			}
-			if d < next.UnixNano() {
+			if next.IsZero() || d < next.UnixNano() {
 				next = time.Unix(0, d)
 			}
 		}
-		r.arm(next)
+		woken, err := r.wait(next)
+		if err != nil {
+			return err
+		}
+		timedLook = !woken
+		if timedLook {
+			r.polls.Add(1)
+		}
 	}
 }
 
-// busyBurst is how many samples within one poll turn a quiet reader busy:
-// 2,000 a second at a 4 ms poll, where per-sample wakeups would cost more
-// than batched ones. A single exec and exit, or one connection's few state
-// changes, stay below it, so an idle node's occasional bursts keep the
-// reader quiet.
-const busyBurst = 8
+// drain reads one sample if the ring has one. The ring's positions are
+// read from its mapped pages, so an empty ring costs no syscall.
+func (r *Reader) drain(rec *Record) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return false, ErrClosed
+	}
+	if r.rd.AvailableBytes() == 0 {
+		return false, nil
+	}
+	err := r.rd.ReadInto(rec)
+	switch {
+	case err == nil:
+		r.emptyPolls = 0
+		if r.quiet.Load() {
+			r.countQuiet()
+		}
+		return true, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// Only a sample still being written: the next look reads it.
+		return false, nil
+	}
+	return false, err
+}
+
+// wait parks until the kernel wakes the ring (true) or next passes
+// (false); the zero next waits for a wakeup only.
+func (r *Reader) wait(next time.Time) (bool, error) {
+	if err := r.file.SetReadDeadline(next); err != nil {
+		return false, r.closedOr(err)
+	}
+	err := r.raw.Read(func(uintptr) bool {
+		if r.closed.Load() {
+			return true
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return !r.closed.Load() && r.rd.AvailableBytes() > 0
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return false, nil
+	}
+	return false, r.closedOr(err)
+}
+
+func (r *Reader) closedOr(err error) error {
+	if r.closed.Load() || errors.Is(err, os.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// busyBurst is how many samples within quietAfter polls (100 ms at a 4 ms
+// poll) turn a quiet reader busy: 500 a second. Above one sample per poll
+// (250 a second) per-sample wakeups already outnumber a batched reader's
+// looks; twice that keeps an idle node's occasional bursts (a script's
+// execs, a few connections' state changes) from flipping the kernel config
+// back and forth. It was 8 samples within one poll (2,000 a second), so at
+// 1,000 events/s the reader stayed quiet: a wakeup per sample and a small
+// batch every few milliseconds through the whole pipeline.
+const busyBurst = 2 * quietAfter
 
 // countQuiet turns a quiet reader busy once busyBurst samples arrive
-// within one poll.
+// within quietAfter polls; the next wait then uses the batched poll.
 func (r *Reader) countQuiet() {
 	now := time.Now()
-	if now.Sub(r.windowStart) > r.poll {
+	if now.Sub(r.windowStart) > quietAfter*r.poll {
 		r.windowStart, r.inWindow = now, 0
 	}
 	r.inWindow++
@@ -123,8 +243,6 @@ func (r *Reader) countQuiet() {
 		return
 	}
 	r.quiet.Store(false)
-	// Batched again: the next look at the ring is one poll away.
-	r.SetDeadline(time.Unix(0, r.deadline.Load()))
 }
 
 // interval is how long a read waits before looking at the ring.
@@ -143,30 +261,27 @@ func (r *Reader) SetDeadline(t time.Time) {
 		d = t.UnixNano()
 	}
 	r.deadline.Store(d)
-	if r.poll == 0 {
-		if d == 0 {
-			r.rd.SetDeadline(time.Time{})
-			return
-		}
-		r.arm(t)
-		return
-	}
-	next := time.Now().Add(r.interval())
-	if d != 0 && d < next.UnixNano() {
-		next = time.Unix(0, d)
-	}
-	r.arm(next)
 }
 
-// epollSlack pads every deadline given to the ring reader. It turns the
-// time left into epoll_wait's whole milliseconds by truncation, so a
-// deadline 3.9 ms away waits 3 ms, and the last fraction became a spin of
-// epoll_wait(0) calls: measured, over a million a second, and under load
-// enough empty looks to turn the reader quiet. Padded, the wait is never
-// shorter than asked and at most a millisecond longer.
-const epollSlack = time.Millisecond - time.Microsecond
-
-func (r *Reader) arm(t time.Time) { r.rd.SetDeadline(t.Add(epollSlack)) }
+// AvailableBytes is how much data waits in the ring, 0 after Close.
+func (r *Reader) AvailableBytes() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return 0
+	}
+	return r.rd.AvailableBytes()
+}
 
 // Close unblocks a pending ReadInto. Probe.Close calls it.
-func (r *Reader) Close() error { return r.rd.Close() }
+func (r *Reader) Close() error {
+	if r.closed.Swap(true) {
+		return nil
+	}
+	// Closing the file wakes a read parked in the netpoller; the lock
+	// then waits out a look at the ring before it is unmapped.
+	ferr := r.file.Close()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return errors.Join(ferr, r.rd.Close())
+}

@@ -72,9 +72,11 @@ type Config struct {
 	// MaxBatchSize caps the records handed downstream at once. Default 512.
 	MaxBatchSize int `mapstructure:"max_batch_size"`
 
-	// MaxBatchDelay caps how long a record waits for its batch to fill;
-	// the worst wait from the kernel to the next consumer is ReadInterval
-	// plus this. Default 2ms.
+	// MaxBatchDelay is how long a batch waits for more records after its
+	// first; batches are handed on at least ReadInterval plus this apart,
+	// so a busy pipeline gets few large batches rather than many small
+	// ones. The worst wait from the kernel to the next consumer is
+	// ReadInterval plus this. Default 2ms.
 	MaxBatchDelay time.Duration `mapstructure:"max_batch_delay"`
 
 	// prevent unkeyed literal initialization

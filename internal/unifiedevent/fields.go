@@ -129,13 +129,19 @@ func (f *fields) optInt(key string) *int64 {
 	return &n
 }
 
-func (f *fields) strs(key string) []string {
+func (f *fields) strs(key string) []string { return f.strsInto(nil, key) }
+
+// strsInto is strs reusing dst's array when it is large enough.
+func (f *fields) strsInto(dst []string, key string) []string {
 	v, ok := f.value(key, pcommon.ValueTypeSlice)
 	if !ok || v.Slice().Len() == 0 {
 		return nil
 	}
 	s := v.Slice()
-	out := make([]string, 0, s.Len())
+	out := dst[:0]
+	if cap(out) < s.Len() {
+		out = make([]string, 0, s.Len())
+	}
 	for i := range s.Len() {
 		e := s.At(i)
 		if e.Type() != pcommon.ValueTypeStr {

@@ -99,6 +99,11 @@ func (e *Event) read(lr plog.LogRecord, buf *partBuf) error {
 	} else {
 		b = &fields{m: body, prefix: "body.", err: errp}
 	}
+	if buf != nil {
+		// The K8s parts' Services arrays are the Reader's own: the
+		// Resource's list may have been filled into them last time.
+		buf.subject.Services, buf.peerK8s.Services = buf.subjectSvc, buf.peerSvc
+	}
 	e.Message = b.str("message")
 	e.Process = readProcess(b.child("process"), buf.process())
 	e.Container = readContainer(b.child("container"), buf.container())
@@ -113,6 +118,8 @@ func (e *Event) read(lr plog.LogRecord, buf *partBuf) error {
 	e.Incident = readIncident(b.child("incident"))
 	if buf == nil {
 		e.Raw = b.bytes("raw")
+	} else {
+		buf.keepServices()
 	}
 	return *errp
 }
@@ -191,7 +198,7 @@ func readK8s(f *fields, k *K8s) *K8s {
 		ContainerName: f.str("container_name"),
 		WorkloadKind:  f.str("workload_kind"),
 		WorkloadName:  f.str("workload_name"),
-		Services:      f.strs("services"),
+		Services:      f.strsInto(k.Services, "services"),
 		Reason:        f.str("reason"),
 	}
 	if !f.set {

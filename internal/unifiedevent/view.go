@@ -115,6 +115,18 @@ type partBuf struct {
 	oomPart     OOM
 	systemdPart Systemd
 	cniPart     CNI
+	// subjectSvc and peerSvc back the K8s parts' Services across reads.
+	subjectSvc, peerSvc []string
+}
+
+// keepServices keeps a Services array that grew for the next read.
+func (b *partBuf) keepServices() {
+	if cap(b.subject.Services) > cap(b.subjectSvc) {
+		b.subjectSvc = b.subject.Services[:0]
+	}
+	if cap(b.peerK8s.Services) > cap(b.peerSvc) {
+		b.peerSvc = b.peerK8s.Services[:0]
+	}
 }
 
 func (b *partBuf) process() *Process {

@@ -2,6 +2,7 @@ package unifiedevent
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -109,6 +110,38 @@ func TestReaderReadsTheResourceOncePerResourceLogs(t *testing.T) {
 	third, err := r.Read(lrs.At(1))
 	require.NoError(t, err)
 	assert.Equal(t, "changed", third.K8s.PodName)
+}
+
+// TestReaderKeepsEachListItsOwn reads records of one Resource whose bodies
+// alternately name Services and leave them to the Resource: the Reader
+// reuses one array for the bodies' lists, which must never be the
+// Resource's.
+func TestReaderKeepsEachListItsOwn(t *testing.T) {
+	rl := plog.NewLogs().ResourceLogs().AppendEmpty()
+	(&K8s{PodName: "api-1", Namespace: "shop", Services: []string{"x", "y", "z"}}).WriteResource(rl.Resource().Attributes())
+	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
+	bodies := [][]string{nil, {"a"}, nil, {"b", "c", "d", "e"}, nil, {"f"}}
+	for i, svcs := range bodies {
+		e := envelope(NameOOMKill, SourceEBPF, "oom.kill")
+		e.ID = "ev-" + strconv.Itoa(i)
+		if svcs != nil {
+			e.K8s = &K8s{Services: svcs, Reason: "r"}
+		}
+		e.WriteTo(lrs.AppendEmpty())
+	}
+	var r Reader
+	r.Resource(rl.Resource())
+	for pass := range 2 {
+		for i, lr := range lrs.All() {
+			got, err := r.Read(lr)
+			require.NoError(t, err)
+			want := bodies[i]
+			if want == nil {
+				want = []string{"x", "y", "z"}
+			}
+			require.Equal(t, want, got.K8s.Services, "pass %d record %d", pass, i)
+		}
+	}
 }
 
 func TestReaderWithoutResourceReadsTheBody(t *testing.T) {

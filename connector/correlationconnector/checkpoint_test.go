@@ -1,12 +1,18 @@
 package correlationconnector
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/connector/connectortest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
@@ -15,88 +21,110 @@ import (
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
-// crash ends a running connector as a killed process would: its goroutine
-// stops and its storage file is let go, but nothing is saved.
-func crash(t *testing.T, c *correlator) {
-	t.Helper()
-	cores.Lock()
-	defer cores.Unlock()
-	close(c.stop)
-	<-c.done
-	require.NoError(t, c.store.Close(context.Background()))
-	c.store = nil
-	delete(cores.m, c.cfg)
+// The crash is a real one: a child process (this test binary, running
+// crashChild) starts the connector on file storage, feeds it and reports
+// each checkpoint; the parent SIGKILLs it, so nothing runs at exit, and
+// restarts on the same directory.
+const crashDirEnv, crashIntervalEnv = "TAPIO_CRASH_DIR", "TAPIO_CRASH_CHECKPOINT"
+
+// crashSettings name the connector alike in both processes: the storage
+// client is keyed by the component id, which NewNopSettings makes unique.
+func crashSettings() connector.Settings {
+	set := connectortest.NewNopSettings(metadata.Type)
+	set.ID = component.NewIDWithName(metadata.Type, "crash")
+	return set
 }
 
-func TestCrashRestoresLastCheckpoint(t *testing.T) {
-	dir := t.TempDir()
-	set := connectortest.NewNopSettings(metadata.Type)
-	newCfg := func() *Config {
-		cfg := createDefaultConfig().(*Config)
-		cfg.Storage = &storageID
-		cfg.CheckpointInterval = 10 * time.Millisecond
-		return cfg
+func TestHelperCrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Log("runs only as the child of the crash tests")
+		return
 	}
+	every, err := time.ParseDuration(os.Getenv(crashIntervalEnv))
+	require.NoError(t, err)
+	host, _ := startFileStorage(t, dir)
+	cfg := createDefaultConfig().(*Config)
+	cfg.Storage, cfg.CheckpointInterval = &storageID, every
+	c, err := NewFactory().CreateLogsToLogs(context.Background(), crashSettings(), cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	require.NoError(t, c.Start(context.Background(), host))
+	require.NoError(t, c.ConsumeLogs(context.Background(), batchOf(t, oomEvent("oom-1", "0s", "api"), oomEvent("oom-2", "1m", "api"))))
+	fmt.Println("FED")
+	for saved := int64(0); ; time.Sleep(time.Millisecond) {
+		if n := c.(*correlator).checkpoints.Load(); n > saved {
+			saved = n
+			fmt.Println("CHECKPOINT")
+		}
+	}
+}
 
+// killAfter runs the child and SIGKILLs it once it printed line.
+func killAfter(t *testing.T, dir string, every time.Duration, line string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashIntervalEnv+"="+every.String())
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	// A child that never prints line is killed too, so the test fails
+	// instead of hanging.
+	timer := time.AfterFunc(time.Minute, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	sc := bufio.NewScanner(out)
+	seen := false
+	for !seen && sc.Scan() {
+		seen = sc.Text() == line
+	}
+	require.True(t, seen, "the child never printed %s", line)
+	require.NoError(t, cmd.Process.Kill())
+	require.Error(t, cmd.Wait(), "killed, not exited")
+}
+
+// restart starts a connector on dir as a collector after a crash does.
+func restart(t *testing.T, dir string, sink *consumertest.LogsSink) (*correlator, func()) {
+	t.Helper()
 	host, ext := startFileStorage(t, dir)
-	first := new(consumertest.LogsSink)
-	c, err := NewFactory().CreateLogsToLogs(t.Context(), set, newCfg(), first)
+	cfg := createDefaultConfig().(*Config)
+	cfg.Storage = &storageID
+	c, err := NewFactory().CreateLogsToLogs(t.Context(), crashSettings(), cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, c.Start(t.Context(), host))
-	require.NoError(t, c.ConsumeLogs(t.Context(), batchOf(t, oomEvent("oom-1", "0s", "api"), oomEvent("oom-2", "1m", "api"))))
-	corr := c.(*correlator)
-	require.Eventually(t, func() bool { return corr.checkpoints.Load() > 0 }, 10*time.Second, 5*time.Millisecond)
-	crash(t, corr)
-	require.NoError(t, ext.Shutdown(t.Context()))
-	before := incidentRecords(first)
-	require.Len(t, before, 1)
-
-	host, ext = startFileStorage(t, dir)
-	defer func() { require.NoError(t, ext.Shutdown(context.Background())) }()
-	second := new(consumertest.LogsSink)
-	c, err = NewFactory().CreateLogsToLogs(t.Context(), set, newCfg(), second)
-	require.NoError(t, err)
-	require.NoError(t, c.Start(t.Context(), host))
-	require.NoError(t, c.ConsumeLogs(t.Context(), batchOf(t, oomEvent("oom-3", "2m", "api"))))
-	c.(*correlator).advance(t.Context(), scenarioBase.Add(2*time.Hour))
-	require.NoError(t, c.Shutdown(t.Context()))
-
-	after := incidentRecords(second)
-	require.Len(t, after, 2, "an update, then the close; no new incident")
-	for _, ev := range after {
-		require.Equal(t, before[0].Incident.ID, ev.Incident.ID, "the incident open at the crash continues")
+	return c.(*correlator), func() {
+		require.NoError(t, c.Shutdown(context.Background()))
+		require.NoError(t, ext.Shutdown(context.Background()))
 	}
-	closed := after[1].Incident
+}
+
+func TestKillRestoresLastCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	killAfter(t, dir, 10*time.Millisecond, "CHECKPOINT")
+
+	sink := new(consumertest.LogsSink)
+	c, stop := restart(t, dir, sink)
+	require.Equal(t, 1, c.eng.Open(), "the OOM incident open at the kill came back")
+	require.NoError(t, c.ConsumeLogs(t.Context(), batchOf(t, oomEvent("oom-3", "2m", "api"))))
+	c.advance(t.Context(), scenarioBase.Add(2*time.Hour))
+	stop()
+
+	recs := incidentRecords(sink)
+	require.Len(t, recs, 2, "an update, then the close; no new incident")
+	require.Equal(t, unifiedevent.IncidentUpdated, recs[0].Incident.State, "the incident open at the kill continues")
+	closed := recs[1].Incident
+	require.Equal(t, recs[0].Incident.ID, closed.ID)
 	require.Equal(t, unifiedevent.IncidentClosed, closed.State)
 	require.Equal(t, []string{"oom-1", "oom-2", "oom-3"}, closed.MemberIDs)
 }
 
-// TestNoCheckpointLosesStateOnCrash is the same crash with checkpoints
-// off: the incident splits, which is what the checkpoint prevents.
-func TestNoCheckpointLosesStateOnCrash(t *testing.T) {
+// TestKillWithoutCheckpointsLosesState is the same kill with checkpoints
+// off: the restarted connector starts empty, which is what the
+// checkpoint prevents.
+func TestKillWithoutCheckpointsLosesState(t *testing.T) {
 	dir := t.TempDir()
-	set := connectortest.NewNopSettings(metadata.Type)
-	newCfg := func() *Config {
-		cfg := createDefaultConfig().(*Config)
-		cfg.Storage = &storageID
-		cfg.CheckpointInterval = 0
-		return cfg
-	}
-	host, ext := startFileStorage(t, dir)
-	c, err := NewFactory().CreateLogsToLogs(t.Context(), set, newCfg(), consumertest.NewNop())
-	require.NoError(t, err)
-	require.NoError(t, c.Start(t.Context(), host))
-	require.NoError(t, c.ConsumeLogs(t.Context(), batchOf(t, oomEvent("oom-1", "0s", "api"))))
-	crash(t, c.(*correlator))
-	require.NoError(t, ext.Shutdown(t.Context()))
-
-	host, ext = startFileStorage(t, dir)
-	defer func() { require.NoError(t, ext.Shutdown(context.Background())) }()
-	c, err = NewFactory().CreateLogsToLogs(t.Context(), set, newCfg(), consumertest.NewNop())
-	require.NoError(t, err)
-	require.NoError(t, c.Start(t.Context(), host))
-	require.Zero(t, c.(*correlator).eng.Open())
-	require.NoError(t, c.Shutdown(t.Context()))
+	killAfter(t, dir, 0, "FED")
+	c, stop := restart(t, dir, new(consumertest.LogsSink))
+	defer stop()
+	require.Zero(t, c.eng.Open())
 }
 
 // BenchmarkSnapshot is the cost of a checkpoint over 10,000 open

@@ -22,7 +22,7 @@ import (
 )
 
 // The crash is a real one: a child process (this test binary, running
-// crashChild) starts the connector on file storage, feeds it and reports
+// TestHelperCrashChild) starts the connector on file storage, feeds it and reports
 // each checkpoint; the parent SIGKILLs it, so nothing runs at exit, and
 // restarts on the same directory.
 const crashDirEnv, crashIntervalEnv = "TAPIO_CRASH_DIR", "TAPIO_CRASH_CHECKPOINT"

@@ -2,11 +2,13 @@ package k8senrichprocessor
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/yairfalse/tapio/internal/unifiedevent"
@@ -147,4 +149,35 @@ func TestGroupsSpanEqualResources(t *testing.T) {
 	assert.Equal(t, []string{first.ID, second.ID}, eventIDs(rl.ScopeLogs().At(0).LogRecords()))
 	uid, _ := rl.Resource().Attributes().Get(attrPodUID)
 	assert.NotEmpty(t, uid.Str())
+}
+
+// record is an emitted log record and the Resource it came under.
+type record struct {
+	res pcommon.Resource
+	lr  plog.LogRecord
+}
+
+func records(batches ...plog.Logs) []record {
+	var out []record
+	for _, ld := range batches {
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					out = append(out, record{res: rl.Resource(), lr: lr})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// k8sAttrs returns m's k8s.* and container.* attributes.
+func k8sAttrs(m pcommon.Map) map[string]string {
+	attrs := map[string]string{}
+	for k, v := range m.All() {
+		if strings.HasPrefix(k, "k8s.") || strings.HasPrefix(k, "container.") {
+			attrs[k] = v.AsString()
+		}
+	}
+	return attrs
 }

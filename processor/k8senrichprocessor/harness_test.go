@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
@@ -219,37 +218,6 @@ func (e *env) output() map[string]record {
 		}
 	}
 	return out
-}
-
-// record is an emitted log record and the Resource it came under.
-type record struct {
-	res pcommon.Resource
-	lr  plog.LogRecord
-}
-
-func records(batches ...plog.Logs) []record {
-	var out []record
-	for _, ld := range batches {
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					out = append(out, record{res: rl.Resource(), lr: lr})
-				}
-			}
-		}
-	}
-	return out
-}
-
-// k8sAttrs returns m's k8s.* and container.* attributes.
-func k8sAttrs(m pcommon.Map) map[string]string {
-	attrs := map[string]string{}
-	for k, v := range m.All() {
-		if strings.HasPrefix(k, "k8s.") || strings.HasPrefix(k, "container.") {
-			attrs[k] = v.AsString()
-		}
-	}
-	return attrs
 }
 
 // waitFor waits until every event has been emitted and returns them read

@@ -70,6 +70,28 @@ func BenchmarkEncode(b *testing.B) {
 	p.report(benchBatch, len(buf))
 }
 
+// BenchmarkEncodeResourceSubject is BenchmarkEncode on events laid out as
+// tapio_k8s_enrich writes them: the pod on the Resource, none in the body,
+// so every line merges the Resource's k8s and container parts back in.
+func BenchmarkEncodeResourceSubject(b *testing.B) {
+	ld := testLogs(0, benchBatch)
+	rl := ld.ResourceLogs().At(0)
+	for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+		lr.Body().Map().Remove(unifiedevent.PartK8s)
+	}
+	ra := rl.Resource().Attributes()
+	(&unifiedevent.K8s{PodUID: "uid-1", PodName: "cart-7d9f", Namespace: "shop", NodeName: "node-1",
+		ContainerName: "main", WorkloadKind: "Deployment", WorkloadName: "cart", Services: []string{"cart"}}).WriteResource(ra)
+	(&unifiedevent.Container{ID: "c0ffee", Runtime: "containerd"}).WriteResource(ra)
+	e := &unifiedExporter{}
+	buf, _, _ := e.encode(nil, ld)
+	p := startPerEvent(b)
+	for b.Loop() {
+		buf, _, _ = e.encode(buf[:0], ld)
+	}
+	p.report(benchBatch, len(buf))
+}
+
 // BenchmarkExportToFile is the whole exporter writing to a real file
 // (rotated at 100 MB, 2 backups kept) through the exporter helper, with the
 // queue off so every batch is written before ConsumeLogs returns.

@@ -11,7 +11,6 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 )
@@ -70,65 +69,6 @@ func appendLine(b []byte, ev *unifiedevent.Event, lr plog.LogRecord, res pcommon
 		}
 	}
 	return append(b, '}', '\n')
-}
-
-// subjectOnResource says whether the Resource names the event's pod or
-// container, as tapio_k8s_enrich (and contrib's k8s_attributes) write them
-// there. FromRecord then merged them into ev's parts.
-func subjectOnResource(ra pcommon.Map) (k8s, container bool) {
-	for k := range ra.All() {
-		switch k {
-		case string(semconv.K8SPodUIDKey), string(semconv.K8SPodNameKey):
-			k8s = true
-		case string(semconv.ContainerIDKey), string(semconv.ContainerNameKey),
-			string(semconv.ContainerImageNameKey), string(semconv.ContainerRuntimeNameKey):
-			container = true
-		}
-	}
-	return k8s, container
-}
-
-// appendMergedBody writes the body with its k8s and container parts
-// replaced by ev's, which FromRecord merged from the body and the Resource:
-// consumers of the JSON find the subject in the body wherever the pipeline
-// put it. Those parts are rendered through a scratch map with the schema's
-// own writer, so the keys stay the schema's; the other parts are written
-// key for key as usual.
-func appendMergedBody(b []byte, body pcommon.Map, ev *unifiedevent.Event, k8s, container bool) []byte {
-	k8s = k8s && ev.K8s != nil
-	container = container && ev.Container != nil
-	b = append(b, '{')
-	first := true
-	for k, v := range body.All() {
-		if (k8s && k == unifiedevent.PartK8s) || (container && k == unifiedevent.PartContainer) {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, k)
-		b = append(b, ':')
-		b = appendValue(b, v)
-	}
-	part := func(key string, write func(pcommon.Map)) {
-		m := pcommon.NewMap()
-		write(m)
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, key)
-		b = append(b, ':')
-		b = appendMap(b, m, nil)
-	}
-	if k8s {
-		part(unifiedevent.PartK8s, ev.K8s.WriteBodyPart)
-	}
-	if container {
-		part(unifiedevent.PartContainer, ev.Container.WriteBodyPart)
-	}
-	return append(b, '}')
 }
 
 // envelopeAttributes are already top-level keys of the line.

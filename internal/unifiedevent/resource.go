@@ -145,11 +145,29 @@ func fill(dst *string, v string) {
 	}
 }
 
-// WriteBodyPart writes k into m as the body's k8s part holds it: for a
-// reader that renders the merged event in the body's shape (the
-// tapio_unified_event exporter's JSON), whichever side the subject came
-// from.
-func (k *K8s) WriteBodyPart(m pcommon.Map) { k.writeBody(m) }
+// BodyField is one string field of a body part: the key it is written
+// under and its value (empty when unknown).
+type BodyField struct{ Key, Value string }
 
-// WriteBodyPart writes c into m as the body's container part holds it.
-func (c *Container) WriteBodyPart(m pcommon.Map) { c.writeBody(m) }
+// BodyStrings returns k's string fields under the keys the body's k8s part
+// uses (Services, the one list, is not among them: its key is
+// BodyServicesKey). It lets a reader that renders the merged event in the
+// body's shape (the tapio_unified_event exporter's JSON) write the part
+// straight from the Event, without a pdata map and its allocation per
+// value. TestBodyStringsMatchWriteBody keeps the keys equal to writeBody's.
+func (k *K8s) BodyStrings() [8]BodyField {
+	return [8]BodyField{
+		{"pod_uid", k.PodUID}, {"pod_name", k.PodName}, {"namespace", k.Namespace},
+		{"node_name", k.NodeName}, {"container_name", k.ContainerName},
+		{"workload_kind", k.WorkloadKind}, {"workload_name", k.WorkloadName}, {"reason", k.Reason},
+	}
+}
+
+// BodyServicesKey is the body key of K8s.Services.
+const BodyServicesKey = "services"
+
+// BodyStrings returns c's fields under the keys of the body's container
+// part, as K8s.BodyStrings does.
+func (c *Container) BodyStrings() [4]BodyField {
+	return [4]BodyField{{"id", c.ID}, {"name", c.Name}, {"image_name", c.ImageName}, {"runtime", c.Runtime}}
+}

@@ -79,3 +79,26 @@ func TestFromRecordRejectsMistypedResource(t *testing.T) {
 	require.ErrorIs(t, err, ErrMalformed)
 	assert.Contains(t, err.Error(), "k8s.pod.uid")
 }
+
+// BodyStrings must name the keys writeBody writes, or the exporter's JSON
+// would drift from the body it stands in for.
+func TestBodyStringsMatchWriteBody(t *testing.T) {
+	k := K8s{PodUID: "u", PodName: "p", Namespace: "n", NodeName: "no", ContainerName: "c",
+		WorkloadKind: "Deployment", WorkloadName: "w", Services: []string{"s"}, Reason: "r"}
+	want := pcommon.NewMap()
+	k.writeBody(want)
+	got := map[string]any{BodyServicesKey: []any{"s"}}
+	for _, f := range k.BodyStrings() {
+		got[f.Key] = f.Value
+	}
+	assert.Equal(t, want.AsRaw(), got)
+
+	c := Container{ID: "i", Name: "n", ImageName: "im", Runtime: "r"}
+	want = pcommon.NewMap()
+	c.writeBody(want)
+	got = map[string]any{}
+	for _, f := range c.BodyStrings() {
+		got[f.Key] = f.Value
+	}
+	assert.Equal(t, want.AsRaw(), got)
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,12 +51,22 @@ func programStats(b *testing.B, p *Probe, program string) ProgramStats {
 	return ProgramStats{}
 }
 
+// BenchmarkKernelExec measures the exec program as shipped (the default
+// 256 argv bytes), at the most argv it can read, and with none: reading
+// argv is the one step that touches the new process's memory, which some
+// virtual machines make dear (see BenchmarkKernelFloor).
 func BenchmarkKernelExec(b *testing.B) {
-	kernelCost(b, configFor(wire.TypeExec), tapioProgTapioExec, func() {
-		if err := exec.Command("/bin/true").Run(); err != nil {
-			b.Fatal(err)
-		}
-	})
+	for _, argv := range []int{DefaultConfig().ArgvBytes, MaxArgvBytes, 0} {
+		b.Run("argv="+strconv.Itoa(argv), func(b *testing.B) {
+			cfg := configFor(wire.TypeExec)
+			cfg.ArgvBytes = argv
+			kernelCost(b, cfg, tapioProgTapioExec, func() {
+				if err := exec.Command("/bin/true").Run(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
 }
 
 func BenchmarkKernelTCPState(b *testing.B) {

@@ -85,8 +85,8 @@ func soak(b *testing.B) {
 		if !now.Before(nextSample) {
 			samples = append(samples, heapAfterGC())
 			nextSample = nextSample.Add(*soakFor / 10)
-			b.Logf("at %s: heap %.2f MB, %d open, %d records", now.Sub(start).Truncate(time.Second),
-				float64(samples[len(samples)-1])/(1<<20), corr.eng.Open(), seq)
+			b.Logf("at %s: heap %.2f MB, %d open, %d ended ids kept, %d records", now.Sub(start).Truncate(time.Second),
+				float64(samples[len(samples)-1])/(1<<20), corr.eng.Open(), corr.eng.Remembered(), seq)
 		}
 	}
 	require.NoError(b, c.Shutdown(b.Context()))

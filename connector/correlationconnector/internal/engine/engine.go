@@ -134,6 +134,10 @@ func (e *Engine) Wants(n unifiedevent.Name, severity plog.SeverityNumber, traced
 // Open is the number of groups held, candidates included.
 func (e *Engine) Open() int { return e.groups.len() }
 
+// Remembered is how many ended incidents' ids the engine keeps to refuse
+// late members; it grows to MaxIncidents and stays there.
+func (e *Engine) Remembered() int { return len(e.closed.set) }
+
 // Watermark is the newest event time seen.
 func (e *Engine) Watermark() time.Time { return e.watermark }
 

@@ -53,6 +53,10 @@ type Config struct {
 	Systemd *SystemdSource
 	K8s     *K8sSource
 
+	// BatchTimeout and BatchSize configure a batch processor at the end
+	// of the logs pipeline; a zero BatchTimeout leaves it out, as the
+	// shipped agent does (its exporters send each batch a receiver hands
+	// on).
 	BatchTimeout time.Duration
 	BatchSize    int
 
@@ -126,10 +130,13 @@ func (c Config) Receivers() []string {
 }
 
 // Processors are the logs pipeline's processors: decode, then the hooks,
-// then batch last so it batches what is exported.
+// then batch, if configured, last so it batches what is exported.
 func (c Config) Processors() []string {
 	p := append([]string{"tapio_unified"}, c.ExtraProcessors...)
-	return append(p, "batch")
+	if c.BatchTimeout > 0 {
+		p = append(p, "batch")
+	}
+	return p
 }
 
 // Exporters are the logs pipeline's exporters.

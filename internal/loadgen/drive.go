@@ -39,7 +39,10 @@ func (t Tally) Rate() float64 {
 // holds over any window longer than a few milliseconds without a timer
 // per operation.
 func Drive(ctx context.Context, name string, rate float64, workers int, d time.Duration, op Op) Tally {
-	ctx, cancel := context.WithTimeout(ctx, d)
+	// The run's clock and its deadline start together, so Elapsed is never
+	// shorter than d when the deadline ended the run.
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(ctx, start.Add(d))
 	defer cancel()
 	t := Tally{Name: name}
 	var done, failed, late atomic.Uint64
@@ -68,7 +71,6 @@ func Drive(ctx context.Context, name string, rate float64, workers int, d time.D
 			}
 		}()
 	}
-	start := time.Now()
 	var seq uint64
 	if rate <= 0 {
 	unpaced:

@@ -32,10 +32,11 @@ type K8sSource struct {
 }
 
 // Config is the collector configuration under test: the agent's pipeline
-// (eBPF, CNI, systemd and K8s watch receivers, tapio_unified, batch) with
+// (eBPF, CNI, systemd and K8s watch receivers, tapio_unified, a batch
+// processor when BatchTimeout is set) with
 // the exporters a test reads. The hook fields are where the enrichment
 // processor, the correlation connector and the UnifiedEvent exporter slot
-// in, as raw YAML, until they are part of the distribution.
+// in, as raw YAML, so each test renders only the parts it measures.
 type Config struct {
 	NodeName    string
 	HealthPort  int

@@ -122,21 +122,28 @@ func appendTime(b []byte, key string, t time.Time) []byte {
 // appendMap writes m as an object, only the keys keep accepts when it is
 // set.
 func appendMap(b []byte, m pcommon.Map, keep func(string) bool) []byte {
-	b = append(b, '{')
-	first := true
+	b, _ = appendMembers(append(b, '{'), m, keep)
+	return append(b, '}')
+}
+
+// appendMembers writes m's entries that keep accepts (all when it is nil)
+// as comma-separated "key":value members of an object already opened, and
+// reports whether it wrote any, so a caller can add members of its own.
+func appendMembers(b []byte, m pcommon.Map, keep func(string) bool) ([]byte, bool) {
+	wrote := false
 	for k, v := range m.All() {
 		if keep != nil && !keep(k) {
 			continue
 		}
-		if !first {
+		if wrote {
 			b = append(b, ',')
 		}
-		first = false
+		wrote = true
 		b = appendString(b, k)
 		b = append(b, ':')
 		b = appendValue(b, v)
 	}
-	return append(b, '}')
+	return b, wrote
 }
 
 func appendValue(b []byte, v pcommon.Value) []byte {

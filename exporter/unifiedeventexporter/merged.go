@@ -31,20 +31,10 @@ func subjectOnResource(ra pcommon.Map) (k8s, container bool) {
 func appendMergedBody(b []byte, body pcommon.Map, ev *unifiedevent.Event, k8s, container bool) []byte {
 	k8s = k8s && ev.K8s != nil
 	container = container && ev.Container != nil
-	b = append(b, '{')
-	first := true
-	for k, v := range body.All() {
-		if (k8s && k == unifiedevent.PartK8s) || (container && k == unifiedevent.PartContainer) {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, k)
-		b = append(b, ':')
-		b = appendValue(b, v)
-	}
+	b, wrote := appendMembers(append(b, '{'), body, func(k string) bool {
+		return (!k8s || k != unifiedevent.PartK8s) && (!container || k != unifiedevent.PartContainer)
+	})
+	first := !wrote
 	if k8s {
 		if !first {
 			b = append(b, ',')

@@ -142,12 +142,17 @@ var benchMix = flag.Int("bench-relevant", 30, "percent of records in BenchmarkCo
 // incidents open. The rest of the mix are tcp.connect and process.exec
 // records, which is what a node mostly emits.
 func BenchmarkConsumeLogs(b *testing.B) {
+	benchConsume(b, benchBatch())
+}
+
+// benchConsume feeds copies of template, with fresh event ids, to a
+// logs->logs connector holding benchIncidents open incidents.
+func benchConsume(b *testing.B, template plog.Logs) {
 	c, err := NewFactory().CreateLogsToLogs(b.Context(), connectortest.NewNopSettings(metadata.Type), benchConfig(), consumertest.NewNop())
 	require.NoError(b, err)
 	corr := c.(*correlator)
 	openIncidents(b, corr.eng, benchIncidents)
 
-	template := benchBatch()
 	b.ReportAllocs()
 	n := 0
 	var cpuCopy time.Duration
@@ -185,20 +190,31 @@ func benchBatch() plog.Logs {
 			benchOOM("x", (i*7919)%benchIncidents, benchStart.Add(time.Second)).WriteTo(lr)
 			continue
 		}
-		ev := &unifiedevent.Event{
-			ID: "x", Name: unifiedevent.NameTCPConnect, Source: unifiedevent.SourceEBPF, Time: benchStart.Add(time.Second),
-			Process: &unifiedevent.Process{PID: 4121, ExecutableName: "java"},
-			Network: &unifiedevent.Network{Transport: "tcp", Type: "ipv4", LocalAddress: "10.244.1.17", PeerAddress: "10.96.0.10", PeerPort: 5432, State: "syn_sent"},
-		}
-		ev.WriteTo(lr)
+		benchConnect().WriteTo(lr)
 	}
 	return template
 }
 
-// stampIDs gives batch n's records fresh event ids, as real events have.
+// benchConnect is the record no rule reads: a node's everyday connect.
+func benchConnect() *unifiedevent.Event {
+	return &unifiedevent.Event{
+		ID: "x", Name: unifiedevent.NameTCPConnect, Source: unifiedevent.SourceEBPF, Time: benchStart.Add(time.Second),
+		Process: &unifiedevent.Process{PID: 4121, ExecutableName: "java"},
+		Network: &unifiedevent.Network{Transport: "tcp", Type: "ipv4", LocalAddress: "10.244.1.17", PeerAddress: "10.96.0.10", PeerPort: 5432, State: "syn_sent"},
+	}
+}
+
+// stampIDs gives batch n's records fresh event ids, as real events have,
+// however the batch is split into Resources.
 func stampIDs(ld plog.Logs, n int) {
-	for i, lr := range ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
-		lr.Attributes().PutStr(unifiedevent.AttrEventID, strconv.Itoa(n*benchBatchSize+i))
+	i := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				lr.Attributes().PutStr(unifiedevent.AttrEventID, strconv.Itoa(n*benchBatchSize+i))
+				i++
+			}
+		}
 	}
 }
 

@@ -47,6 +47,11 @@ type Config struct {
 	// RateLimit and RateBurst are tapio_ebpf's per-cgroup limit; 0 turns
 	// it off (the load benchmark measures the pipeline, not the shedding).
 	RateLimit, RateBurst int
+	// EBPFReadInterval and EBPFMaxBatchDelay set how long tapio_ebpf lets
+	// events gather before handing a batch on; zero keeps its defaults,
+	// as the shipped agent does. They trade export requests (CPU) against
+	// latency, which the load benchmark measures.
+	EBPFReadInterval, EBPFMaxBatchDelay time.Duration
 
 	CNIGlob         string
 	CNIPollInterval time.Duration

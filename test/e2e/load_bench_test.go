@@ -22,6 +22,10 @@ var (
 	loadPeers    = flag.Bool("load.peers", true, "run contrib's filelog beside tapio_cni in the same collector; false measures the agent alone")
 	collectorEnv = flag.String("load.env", "", "NAME=value pairs, comma-separated, added to the collector's environment (GOGC, GOMEMLIMIT)")
 	loadIdle     = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
+	// The eBPF receiver's batching is where CPU is traded against latency:
+	// each batch becomes one export request downstream.
+	ebpfReadInterval  = flag.Duration("load.read-interval", 0, "tapio_ebpf read_interval for BenchmarkAgentLoad; 0 keeps the receiver's default, as the shipped agent does")
+	ebpfMaxBatchDelay = flag.Duration("load.batch-delay", 0, "tapio_ebpf max_batch_delay for BenchmarkAgentLoad; 0 keeps the receiver's default")
 )
 
 // BenchmarkAgentLoad drives the built collector with real kernel events,

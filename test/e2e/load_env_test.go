@@ -18,6 +18,7 @@ import (
 	"github.com/yairfalse/tapio/internal/k8stest"
 	"github.com/yairfalse/tapio/internal/loadgen"
 	"github.com/yairfalse/tapio/internal/systemdtest"
+	"github.com/yairfalse/tapio/receiver/cnireceiver"
 )
 
 // loadPod is the pod the load's CNI lines are about.
@@ -109,6 +110,10 @@ func (env *loadEnv) start(b *testing.B) *run {
 	// No batch processor, as in the shipped agent: its timer fired every
 	// 5 ms, idle or not, and it added up to 5 ms to every event's wait.
 	cfg.BatchTimeout = 0
+	// The shipped agent polls its CNI logs at tapio_cni's default; the
+	// tests' faster poll would add idle wakeups the agent does not have.
+	cfg.CNIPollInterval = cnireceiver.NewFactory().CreateDefaultConfig().(*cnireceiver.Config).PollInterval
+	cfg.EBPFReadInterval, cfg.EBPFMaxBatchDelay = *ebpfReadInterval, *ebpfMaxBatchDelay
 	if env.filelog {
 		filelogPeer(&cfg)
 	}
@@ -130,7 +135,8 @@ func (env *loadEnv) start(b *testing.B) *run {
 	// After the exporters are set: with the connector they move behind it.
 	enrich, correlate := enrichAndCorrelate(b, &cfg)
 	if env.runs == 1 {
-		b.Logf("pipeline: tapio_k8s_enrich %v, tapio_correlation %v, filelog peer %v", enrich, correlate, env.filelog)
+		b.Logf("pipeline: tapio_k8s_enrich %v, tapio_correlation %v, filelog peer %v; tapio_ebpf read_interval %s, max_batch_delay %s (0s: the receiver's default); tapio_cni poll_interval %s",
+			enrich, correlate, env.filelog, cfg.EBPFReadInterval, cfg.EBPFMaxBatchDelay, cfg.CNIPollInterval)
 	}
 
 	// The journal lines come from a real unit: cat copies a fifo the

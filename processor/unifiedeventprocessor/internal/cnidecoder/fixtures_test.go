@@ -16,6 +16,7 @@ import (
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/cnidecoder"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files from the decoder's output")
@@ -47,13 +48,7 @@ func entries(t testing.TB, name string) [][]byte {
 	if data, err := os.ReadFile(filepath.Join("testdata", name+".entry")); err == nil {
 		return [][]byte{bytes.TrimSuffix(data, []byte("\n"))}
 	}
-	data, err := os.ReadFile(filepath.Join("testdata", name+".log"))
-	require.NoError(t, err)
-	var out [][]byte
-	for line := range bytes.SplitSeq(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
-		out = append(out, line)
-	}
-	return out
+	return unifiedeventtest.Lines(t, filepath.Join("testdata", name+".log"))
 }
 
 func raw(body []byte, path string) decode.Raw {

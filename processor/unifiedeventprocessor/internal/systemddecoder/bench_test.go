@@ -12,12 +12,12 @@ import (
 
 func benchSample(b *testing.B, kind string, pick func(s sample) bool) {
 	for _, s := range samples(b) {
-		if s.kind != kind || !pick(s) {
+		if s.Kind != kind || !pick(s) {
 			continue
 		}
 		d := decoder(b, kind)
-		raw := decode.Raw{Source: "systemd", Kind: kind, Version: "1", Body: s.body}
-		b.SetBytes(int64(len(s.body)))
+		raw := decode.Raw{Source: "systemd", Kind: kind, Version: "1", Body: s.Body}
+		b.SetBytes(int64(len(s.Body)))
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := d.Decode(raw); err != nil {
@@ -31,7 +31,7 @@ func benchSample(b *testing.B, kind string, pick func(s sample) bool) {
 }
 
 func contains(sub string) func(s sample) bool {
-	return func(s sample) bool { return strings.Contains(string(s.body), sub) }
+	return func(s sample) bool { return strings.Contains(string(s.Body), sub) }
 }
 
 // BenchmarkDecodeUnitFailed is a failure with its restart count and exit

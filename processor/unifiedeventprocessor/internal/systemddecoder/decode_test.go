@@ -62,7 +62,7 @@ func TestDecodeCapturedSamples(t *testing.T) {
 	got := samples(t)
 	require.Len(t, got, len(want))
 	for i, s := range got {
-		ev, err := decoder(t, s.kind).Decode(decode.Raw{Source: "systemd", Kind: s.kind, Version: "1", Body: s.body})
+		ev, err := decoder(t, s.Kind).Decode(decode.Raw{Source: "systemd", Kind: s.Kind, Version: "1", Body: s.Body})
 		require.NoError(t, err, "sample %d", i)
 		assert.Equal(t, want[i].message, ev.Message, "sample %d", i)
 		assert.Equal(t, want[i].sev, ev.Severity, "sample %d: %s", i, ev.Message)

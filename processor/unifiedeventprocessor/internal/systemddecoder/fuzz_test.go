@@ -19,10 +19,10 @@ var kinds = []string{"unit.state", "journal.entry"}
 func FuzzDecode(f *testing.F) {
 	for _, s := range samples(f) {
 		k := uint8(0)
-		if s.kind == "journal.entry" {
+		if s.Kind == "journal.entry" {
 			k = 1
 		}
-		f.Add(k, "1", s.body)
+		f.Add(k, "1", s.Body)
 	}
 	f.Add(uint8(0), "1", []byte(`{"unit":"a.service","changed":["NRestarts"],"properties":{"ActiveState":"failed","ExecMainCode":3,"ExecMainStatus":6,"NRestarts":1}}`))
 	f.Add(uint8(1), "1", []byte(`{"MESSAGE":[255,254],"_PID":"-1","_UID":"0","UNIT":"\u00ff","PRIORITY":"0","__REALTIME_TIMESTAMP":"-5"}`))

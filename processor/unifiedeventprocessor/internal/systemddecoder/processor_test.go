@@ -22,7 +22,7 @@ func TestThroughTheProcessor(t *testing.T) {
 	b := emitter.NewBatch()
 	all := samples(t)
 	for _, s := range all {
-		b.Append(s.kind, s.body, at)
+		b.Append(s.Kind, s.Body, at)
 	}
 	b.Append("unit.state", []byte(`{"unit":"x.service"}`), at)
 
@@ -32,7 +32,7 @@ func TestThroughTheProcessor(t *testing.T) {
 		ev, err := unifiedevent.FromLogRecord(records[i])
 		require.NoError(t, err, "record %d", i)
 		assert.NotEmpty(t, ev.ID)
-		assert.Equal(t, all[i].kind, ev.RawKind)
+		assert.Equal(t, all[i].Kind, ev.RawKind)
 		unit, ok := records[i].Attributes().Get(unifiedevent.AttrSystemdUnit)
 		require.True(t, ok, "record %d", i)
 		assert.Equal(t, ev.Systemd.Unit, unit.Str())

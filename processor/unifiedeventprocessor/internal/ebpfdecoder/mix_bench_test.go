@@ -1,0 +1,96 @@
+package ebpfdecoder_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/yairfalse/tapio/internal/rawrecord"
+	"github.com/yairfalse/tapio/internal/unifiedevent"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
+)
+
+// BenchmarkProcessorMix is tapio_unified as the agent runs it under `make
+// bench-e2e` at 10,000 events/s: the real processor and decoders over the
+// load's mix (10% exec, 10% journal, 20% CNI, 30% DNS, the rest TCP), one
+// round of 50 events handed on as the receivers batch them, one batch per
+// receiver. It lives here because the eBPF samples are built here; the CNI
+// lines and journal entries are the other decoders' captured fixtures.
+func BenchmarkProcessorMix(b *testing.B) {
+	round := mixRound(b)
+	// Every record of the mix decodes: a benchmark of records passed on
+	// undecoded would measure the error path.
+	for _, ld := range round {
+		c := plog.NewLogs()
+		ld.CopyTo(c)
+		for _, lr := range unifiedeventtest.Process(b, c) {
+			_, err := unifiedevent.FromLogRecord(lr)
+			require.NoError(b, err)
+		}
+	}
+	unifiedeventtest.Bench(b, round...)
+}
+
+func mixRound(b *testing.B) []plog.Logs {
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	next := func() time.Time { at = at.Add(37 * time.Microsecond); return at }
+	id := rawrecord.Identity{HostName: "node-1", NodeName: "node-1"}
+
+	ebpf := rawrecord.NewEmitter(rawrecord.SourceEBPF, "1", id, "tapio/ebpfreceiver", "bench").NewBatch()
+	exec := curlExec().bytes()
+	exit := exitSample{hdr: hdr{cgroup: 8412, pid: 4242, tid: 4242, comm: "curl"}, ppid: 1}.bytes()
+	query := egressQuery(b).bytes()
+	answer := ingressResponse(answersPayload(b)).bytes()
+	nxdomain := ingressResponse(response(b, dnsmessage.RCodeNameError, "nope.example.com.", dnsmessage.TypeA)).bytes()
+	// A connection's life as tcp.state reports it: connect, established,
+	// the close from this side.
+	var tcp [][]byte
+	for _, st := range [][2]uint32{{tcpClose, tcpSynSent}, {tcpSynSent, tcpEstablished}, {tcpEstablished, tcpFinWait1}, {tcpFinWait1, tcpClose}} {
+		s := curlConnect()
+		if st[1] != tcpSynSent {
+			s.sport = 43210
+		}
+		s.oldState, s.newState = st[0], st[1]
+		tcp = append(tcp, s.bytes())
+	}
+	for range 2 {
+		ebpf.Append("process.exec", exec, next())
+		ebpf.Append("process.exit", exit, next())
+	}
+	for i := range 8 {
+		ebpf.Append("dns", query, next())
+		switch {
+		case i == 7:
+		case i%4 == 3:
+			ebpf.Append("dns", nxdomain, next())
+		default:
+			ebpf.Append("dns", answer, next())
+		}
+	}
+	for i := range 16 {
+		ebpf.Append("tcp.state", tcp[i%len(tcp)], next())
+	}
+
+	// The load writes Calico's format, as the cni fixture has it.
+	cni := rawrecord.NewEmitter(rawrecord.SourceCNI, "1", id, "tapio/cnireceiver", "bench").NewBatch()
+	lines := unifiedeventtest.Lines(b, "../cnidecoder/testdata/calico.log")
+	for i := range 10 {
+		lr := cni.Append("cni.line", lines[i%len(lines)], time.Time{})
+		lr.Attributes().PutStr("log.file.path", "/var/log/calico/cni/cni.log")
+	}
+
+	journal := rawrecord.NewEmitter(rawrecord.SourceSystemd, "1", id, "tapio/systemdreceiver", "bench").NewBatch()
+	var entries [][]byte
+	for _, s := range unifiedeventtest.Samples(b, "../systemddecoder/testdata/samples.txt") {
+		if s.Kind == "journal.entry" {
+			entries = append(entries, s.Body)
+		}
+	}
+	for i := range 5 {
+		journal.Append("journal.entry", entries[i%len(entries)], next())
+	}
+	return []plog.Logs{ebpf.Logs(), cni.Logs(), journal.Logs()}
+}

@@ -142,6 +142,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	require.NoError(b, err)
 	own0, err := loadgen.ReadUsage(r.col.PID)
 	require.NoError(b, err)
+	machine0, err := loadgen.ReadMachineCPU()
+	require.NoError(b, err)
 	peak := sample(ctx, r.col.PID, 100*time.Millisecond)
 	req0, rec0 := r.sink.Requests(), r.sink.Records()
 	profiled := profileCPU(b, r, "rate="+rateName(rate), *loadDuration)
@@ -162,6 +164,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	require.NoError(b, err)
 	own1, err := loadgen.ReadUsage(r.col.PID)
 	require.NoError(b, err)
+	machine1, err := loadgen.ReadMachineCPU()
+	require.NoError(b, err)
 	cancel()
 	peakRSS := peak()
 	r.closeFiles()
@@ -177,6 +181,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 		rate: rate, wall: wall, tallies: tallies, ledger: l, drained: drained,
 		cpu: loadgen.CPUPercent(u0, u1, wall), ownCPU: loadgen.CPUPercent(own0, own1, wall),
 		peakRSS: peakRSS, endRSS: u2.RSS, exports: exports,
+		machineBusy: loadgen.BusyPercent(machine0, machine1), cpus: machine1.CPUs,
 	})
 }
 

@@ -24,6 +24,10 @@ type result struct {
 	ownCPU          float64
 	peakRSS, endRSS uint64
 	exports         exportRate
+	// machineBusy is how busy the machine's cores were, collector and load
+	// generators together, in percent of all of them.
+	machineBusy float64
+	cpus        int
 }
 
 // settleLedger reads the receivers' counters until every record they
@@ -88,6 +92,7 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		b.ReportMetric(res.cpu*1e4/read, "us/event")
 	}
 	b.ReportMetric(res.exports.perSecond(), "exports/s")
+	b.ReportMetric(res.machineBusy, "machine-busy%")
 	b.ReportMetric(mb(res.peakRSS), "rss-peak-MB")
 	b.ReportMetric(mb(res.endRSS), "rss-end-MB")
 	b.ReportMetric(ms(p[0]), "p50-ms")
@@ -103,7 +108,8 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		"kernel event latency p50 %s p99 %s over %d records; drained: %v",
 		rateName(res.rate), res.wall.Round(time.Millisecond), float64(ops)/res.wall.Seconds(), read, res.cpu,
 		mb(res.peakRSS), mb(res.endRSS), p[0].Round(10*time.Microsecond), p[1].Round(10*time.Microsecond), timed, res.drained)
-	b.Logf("exporter during the load: %s", res.exports)
+	b.Logf("exporter during the load: %s; the machine's %d cores were %.0f%% busy (collector, load generators, journald, kernel)",
+		res.exports, res.cpus, res.machineBusy)
 	b.Logf("ledger: produced %d operations, %d missing from the export, %d journal lines journald did not keep; %s",
 		ops, missing, journaldLost, res.ledger)
 	b.Logf("load records by class: %s", r.sink.Summary())

@@ -30,6 +30,7 @@ type keys struct {
 	namespace    string
 	pid          int64
 	cgroupID     int64
+	mntNS        int64
 	localAddress string
 	peerAddress  string
 }
@@ -62,8 +63,16 @@ func readKeys(lr plog.LogRecord) keys {
 	}
 	if body := lr.Body(); body.Type() == pcommon.ValueTypeMap {
 		if kernel, ok := body.Map().Get("kernel"); ok && kernel.Type() == pcommon.ValueTypeMap {
-			if id, ok := kernel.Map().Get("cgroup_id"); ok && id.Type() == pcommon.ValueTypeInt {
-				k.cgroupID = id.Int()
+			for key, v := range kernel.Map().All() {
+				if v.Type() != pcommon.ValueTypeInt {
+					continue
+				}
+				switch key {
+				case "cgroup_id":
+					k.cgroupID = v.Int()
+				case "mnt_ns":
+					k.mntNS = v.Int()
+				}
 			}
 		}
 	}
@@ -164,16 +173,25 @@ func (r *resolver) subject(k *keys, now time.Time) subject {
 	return s
 }
 
-// cgroup finds the event's cgroup: by its v2 id from memory, then by the
-// pid through /proc, then by a fresh walk of the hierarchy (rate-limited).
+// cgroup finds the event's cgroup: by its v2 id from memory, then, for an
+// event whose id says nothing (none, or the root's: on a hybrid host every
+// process outside systemd's units has it), by its mount namespace when
+// that is the host's, then by the pid through /proc, then by a fresh walk
+// of the hierarchy (rate-limited). An unknown id never takes the mount
+// namespace's word: a new cgroup may be a new pod's, whose first process
+// runc moves into it before it leaves the host's namespace.
 func (r *resolver) cgroup(k *keys, now time.Time) (cgroups.Entry, bool) {
 	if k.cgroupID > 1 {
 		if e, ok := r.ids.Lookup(uint64(k.cgroupID)); ok {
 			return e, true
 		}
 	}
+	seen := cgroups.Seen{CgroupID: k.cgroupID, MntNS: k.mntNS}
+	if k.cgroupID <= 1 && r.pids.OutsidePods(k.pid, seen, now) {
+		return cgroups.Entry{}, true
+	}
 	if k.pid > 0 {
-		if e, ok := r.pids.Resolve(k.pid, now); ok && e.InPod {
+		if e, ok := r.pids.Resolve(k.pid, seen, now); ok && e.InPod {
 			if k.cgroupID > 1 {
 				r.ids.Add(uint64(k.cgroupID), e.Path)
 			}

@@ -80,23 +80,105 @@ func TestPIDsReadProc(t *testing.T) {
 	pids := NewPIDs(proc, time.Minute)
 	now := time.Now()
 
-	e, ok := pids.Resolve(42, now)
+	e, ok := pids.Resolve(42, Seen{}, now)
 	require.True(t, ok)
 	assert.Equal(t, cgroupid.Ref{PodUID: uid, ContainerID: cid}, e.Ref)
 
-	e, ok = pids.Resolve(7, now)
+	e, ok = pids.Resolve(7, Seen{}, now)
 	require.True(t, ok)
 	assert.False(t, e.InPod)
 
-	_, ok = pids.Resolve(99, now)
+	_, ok = pids.Resolve(99, Seen{}, now)
 	assert.False(t, ok, "gone")
-	_, ok = pids.Resolve(-1, now)
+	_, ok = pids.Resolve(-1, Seen{}, now)
 	assert.False(t, ok)
 
 	// Cached within the ttl, read again after it (pids are reused).
 	require.NoError(t, os.WriteFile(filepath.Join(proc, "42", "cgroup"), []byte("0::/\n"), 0o644))
-	e, _ = pids.Resolve(42, now.Add(time.Second))
+	e, _ = pids.Resolve(42, Seen{}, now.Add(time.Second))
 	assert.True(t, e.InPod)
-	e, _ = pids.Resolve(42, now.Add(2*time.Minute))
+	e, _ = pids.Resolve(42, Seen{}, now.Add(2*time.Minute))
 	assert.False(t, e.InPod)
+}
+
+// countReads makes p count what it reads through an injected reader.
+func countReads(p *PIDs) *int {
+	n := 0
+	read := p.read
+	p.read = func(path string) ([]byte, error) {
+		n++
+		return read(path)
+	}
+	return &n
+}
+
+// A cached read answers only events that show the process as the read
+// saw it: another cgroup id or mount namespace means it moved (runc starts
+// a container's process in its parent's cgroup) or the pid is another
+// process's now. A gone pid is remembered too: an exit's events would
+// otherwise fail to read it once each.
+func TestPIDsRereadWhenTheProcessShowsOtherwise(t *testing.T) {
+	proc := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(proc, "42"), 0o755))
+	cg := filepath.Join(proc, "42", "cgroup")
+	require.NoError(t, os.WriteFile(cg, []byte("0::/system.slice/containerd.service\n"), 0o644))
+	pids := NewPIDs(proc, time.Minute)
+	reads := countReads(pids)
+	now := time.Now()
+
+	e, ok := pids.Resolve(42, Seen{CgroupID: 5, MntNS: 7}, now)
+	require.True(t, ok)
+	assert.False(t, e.InPod)
+	_, _ = pids.Resolve(42, Seen{CgroupID: 5}, now)
+	_, _ = pids.Resolve(42, Seen{}, now)
+	assert.Equal(t, 1, *reads, "same process, as far as the events show")
+
+	require.NoError(t, os.WriteFile(cg, []byte("0::/kubepods/pod"+uid+"/"+cid+"\n"), 0o644))
+	e, _ = pids.Resolve(42, Seen{CgroupID: 6, MntNS: 7}, now)
+	assert.True(t, e.InPod, "moved: a new cgroup id reads again")
+	assert.Equal(t, 2, *reads)
+	e, _ = pids.Resolve(42, Seen{CgroupID: 6, MntNS: 8}, now)
+	assert.True(t, e.InPod)
+	assert.Equal(t, 3, *reads, "a new mount namespace reads again")
+
+	for range 3 {
+		_, ok = pids.Resolve(99, Seen{CgroupID: 5}, now)
+		assert.False(t, ok)
+	}
+	assert.Equal(t, 4, *reads, "a gone pid is read once per ttl")
+}
+
+// Processes in the collector's own mount namespace (on a host install,
+// the host's) are judged outside any pod without a read once one read
+// found one of them outside; other namespaces never are, and a read that
+// finds a pod process in the namespace withdraws the verdict.
+func TestPIDsOutsidePodsTrustsOnlyLongLivedNamespaces(t *testing.T) {
+	self := mountNS("/proc/self/ns/mnt")
+	require.NotZero(t, self, "cannot read /proc/self/ns/mnt")
+	proc := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(proc, "42"), 0o755))
+	cg := filepath.Join(proc, "42", "cgroup")
+	require.NoError(t, os.WriteFile(cg, []byte("0::/\n"), 0o644))
+	pids := NewPIDs(proc, time.Minute)
+	reads := countReads(pids)
+	now := time.Now()
+	host := Seen{CgroupID: 1, MntNS: self}
+
+	assert.False(t, pids.OutsidePods(43, host, now), "no read has judged the namespace yet")
+	_, ok := pids.Resolve(42, host, now)
+	require.True(t, ok)
+	assert.True(t, pids.OutsidePods(43, host, now))
+	e, ok := pids.Resolve(43, Seen{CgroupID: 1}, now)
+	assert.True(t, ok && !e.InPod, "the verdict cached pid 43 for its later events")
+	assert.False(t, pids.OutsidePods(44, host, now.Add(2*time.Minute)), "the verdict expires")
+	assert.Equal(t, 1, *reads)
+
+	other := Seen{CgroupID: 1, MntNS: self + 1}
+	_, _ = pids.Resolve(42, other, now)
+	assert.False(t, pids.OutsidePods(45, other, now), "a namespace number that may be reused is never trusted")
+
+	require.NoError(t, os.WriteFile(cg, []byte("0::/kubepods/pod"+uid+"/"+cid+"\n"), 0o644))
+	e, _ = pids.Resolve(42, Seen{CgroupID: 9, MntNS: self}, now)
+	assert.True(t, e.InPod)
+	assert.False(t, pids.OutsidePods(46, host, now), "a pod process in the namespace withdraws the verdict")
 }

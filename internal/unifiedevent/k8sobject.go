@@ -107,7 +107,7 @@ func (o *K8sObject) writeBody(m pcommon.Map) {
 		putOptInt(m, "last_exit_code", c.LastExitCode)
 	})
 	if ev := o.Event; ev != nil {
-		putPart(m, "event", func(m pcommon.Map) {
+		putPart(m, "event", 9, func(m pcommon.Map) {
 			putStr(m, "type", ev.Type)
 			putStr(m, "message", ev.Message)
 			putInt(m, "count", ev.Count)

@@ -25,7 +25,7 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 		_, owned := ownedKeys[k]
 		return owned
 	})
-	attrs.EnsureCapacity(attrs.Len() + 16)
+	attrs.EnsureCapacity(attrs.Len() + e.attrEntries())
 	attrs.PutStr(AttrSchemaVersion, SchemaVersion)
 	putStr(attrs, AttrEventName, string(e.Name))
 	putStr(attrs, AttrEventID, e.ID)
@@ -40,46 +40,46 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 	lr.SetSeverityText(e.SeverityText)
 
 	body := lr.Body().SetEmptyMap()
-	body.EnsureCapacity(4)
+	body.EnsureCapacity(e.bodyEntries())
 	putStr(body, "message", e.Message)
 	if p := e.Process; p != nil {
-		putPart(body, "process", p.writeBody)
+		putPart(body, "process", p.fields(), p.writeBody)
 		p.writeAttrs(attrs)
 	}
 	if c := e.Container; c != nil {
-		putPart(body, PartContainer, c.writeBody)
+		putPart(body, PartContainer, c.bodyFields(), c.writeBody)
 		c.writeAttrs(attrs)
 	}
 	if k := e.K8s; k != nil {
-		putPart(body, PartK8s, k.writeBody)
+		putPart(body, PartK8s, k.bodyFields(), k.writeBody)
 		k.writeAttrs(attrs)
 	}
 	if k := e.Peer; k != nil {
-		putPart(body, PartPeer, k.writeBody)
+		putPart(body, PartPeer, k.bodyFields(), k.writeBody)
 	}
 	if o := e.K8sObject; o != nil {
-		putPart(body, "k8s_object", o.writeBody)
+		putPart(body, "k8s_object", roomyPart, o.writeBody)
 	}
 	if n := e.Network; n != nil {
-		putPart(body, "network", n.writeBody)
+		putPart(body, "network", n.bodyFields(), n.writeBody)
 		n.writeAttrs(attrs)
 	}
 	if k := e.Kernel; k != nil {
-		putPart(body, "kernel", k.writeBody)
+		putPart(body, "kernel", k.bodyFields(), k.writeBody)
 	}
 	if s := e.Systemd; s != nil {
-		putPart(body, "systemd", s.writeBody)
+		putPart(body, "systemd", s.bodyFields(), s.writeBody)
 		putStr(attrs, AttrSystemdUnit, s.Unit)
 	}
 	if c := e.CNI; c != nil {
-		putPart(body, "cni", c.writeBody)
+		putPart(body, "cni", c.bodyFields(), c.writeBody)
 	}
 	if i := e.Incident; i != nil {
-		putPart(body, "incident", i.writeBody)
+		putPart(body, "incident", roomyPart, i.writeBody)
 		i.writeAttrs(attrs)
 	}
 	if l := e.Loss; l != nil {
-		putPart(body, "loss", func(m pcommon.Map) {
+		putPart(body, "loss", l.fields(), func(m pcommon.Map) {
 			putInt(m, "count", l.Count)
 			putStr(m, "reason", l.Reason)
 			putStr(m, "kind", l.Kind)
@@ -159,7 +159,7 @@ func (n *Network) writeBody(m pcommon.Map) {
 	putStr(m, "state", n.State)
 	putStr(m, "old_state", n.OldState)
 	if d := n.DNS; d != nil {
-		putPart(m, "dns", func(m pcommon.Map) {
+		putPart(m, "dns", d.fields(), func(m pcommon.Map) {
 			putStr(m, "question_name", d.QuestionName)
 			putStr(m, "question_type", d.QuestionType)
 			putStr(m, "response_code", d.ResponseCode)
@@ -191,7 +191,7 @@ func (k *Kernel) writeBody(m pcommon.Map) {
 	putInt(m, "net_ns", k.NetNamespace)
 	putInt(m, "signal", k.Signal)
 	if o := k.OOM; o != nil {
-		putPart(m, "oom", func(m pcommon.Map) {
+		putPart(m, "oom", o.fields(), func(m pcommon.Map) {
 			putStr(m, "memcg", o.MemoryCgroup)
 			putInt(m, "rss_bytes", o.RSSBytes)
 			putInt(m, "memory_limit_bytes", o.MemoryLimitBytes)
@@ -227,14 +227,17 @@ func (c *CNI) writeBody(m pcommon.Map) {
 	putInt(m, "error_code", c.ErrorCode)
 }
 
-// putPart writes a sub-map and drops it again if nothing was set, so an
-// empty part reads back as nil rather than as an empty struct.
-func putPart(parent pcommon.Map, key string, write func(pcommon.Map)) {
+// roomyPart sizes the parts with no count of their own: rare ones (a
+// Kubernetes object, an incident) whose nested lists make a count as long
+// as the writer.
+const roomyPart = 8
+
+// putPart writes a sub-map of room for size fields (capacity.go) and drops
+// it again if nothing was set, so an empty part reads back as nil rather
+// than as an empty struct.
+func putPart(parent pcommon.Map, key string, size int, write func(pcommon.Map)) {
 	m := parent.PutEmptyMap(key)
-	// Most parts hold a handful of fields; reserving them up front saves
-	// the map's repeated growth, the largest cost after pdata's own
-	// per-value allocations.
-	m.EnsureCapacity(8)
+	m.EnsureCapacity(size)
 	write(m)
 	if m.Len() == 0 {
 		parent.Remove(key)

@@ -9,8 +9,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/yairfalse/tapio/internal/decode"
@@ -34,6 +32,8 @@ type unifiedProcessor struct {
 	keepRaw   bool
 	registry  *decode.Registry
 	telemetry *metadata.TelemetryBuilder
+	// outcomeOpts is shared by concurrent batches.
+	outcomeOpts outcomeOptions
 }
 
 func newUnifiedProcessor(set processor.Settings, cfg *Config, registry *decode.Registry) (*unifiedProcessor, error) {
@@ -64,7 +64,8 @@ func (p *unifiedProcessor) shutdown(context.Context) error {
 // processLogs decodes every raw record in place. It never fails the batch:
 // a record that cannot be decoded is marked and passed on with the rest.
 func (p *unifiedProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
-	var tally outcomeTally
+	var counts [8]outcomeCount
+	tally := outcomeTally{counts: counts[:0]}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -75,7 +76,7 @@ func (p *unifiedProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.
 			}
 		}
 	}
-	tally.record(ctx, p.telemetry)
+	tally.record(ctx, p.telemetry, &p.outcomeOpts)
 	return ld, nil
 }
 
@@ -195,47 +196,4 @@ func stringAttr(m pcommon.Map, key string) string {
 		return v.AsString()
 	}
 	return ""
-}
-
-type outcomeKind uint8
-
-const (
-	outcomeDecoded outcomeKind = iota
-	outcomeUndecoded
-	outcomePassed
-)
-
-type outcome struct {
-	kind    outcomeKind
-	source  string
-	rawKind string
-	reason  string
-}
-
-// outcomeTally counts a batch's outcomes so each distinct attribute set is
-// recorded once per batch rather than once per record.
-type outcomeTally map[outcome]int64
-
-func (t *outcomeTally) add(o outcome) {
-	if *t == nil {
-		*t = make(outcomeTally, 4)
-	}
-	(*t)[o]++
-}
-
-func (t outcomeTally) record(ctx context.Context, tb *metadata.TelemetryBuilder) {
-	for o, n := range t {
-		switch o.kind {
-		case outcomeDecoded:
-			tb.TapioUnifiedRecordsDecoded.Add(ctx, n, metric.WithAttributes(
-				attribute.String("source", o.source), attribute.String("kind", o.rawKind)))
-		case outcomeUndecoded:
-			tb.TapioUnifiedRecordsUndecoded.Add(ctx, n, metric.WithAttributes(
-				attribute.String("source", o.source), attribute.String("kind", o.rawKind),
-				attribute.String("reason", o.reason)))
-		case outcomePassed:
-			tb.TapioUnifiedRecordsPassedThrough.Add(ctx, n, metric.WithAttributes(
-				attribute.String("reason", o.reason)))
-		}
-	}
 }

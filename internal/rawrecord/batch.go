@@ -53,9 +53,17 @@ func (e *Emitter) NewBatch() *Batch {
 	return &Batch{emitter: e, logs: logs, records: sl.LogRecords()}
 }
 
-// rawAttrs are the attributes Append writes; decodedAttrs what
-// unifiedevent's WriteTo reserves beside them.
-const rawAttrs, decodedAttrs = 3, 16
+// rawAttrs are the attributes Append writes; decodedAttrs the room left
+// for what tapio_unified's WriteTo adds when it decodes the record in place
+// and the one attribute enrichment adds after it: 13 fits the kernel's
+// busiest kinds (a tcp.state or dns event adds 12) with the enrichment
+// status, and every slot more is 40 bytes that malloc clears and the GC
+// scans for every record. An event that needs more gets one exact-sized
+// slice from WriteTo.
+const rawAttrs, decodedAttrs = 3, 13
+
+// ReservedAttrs is the attribute room Append gives each record.
+const ReservedAttrs = rawAttrs + decodedAttrs
 
 // Append adds one raw record and returns it, so the receiver can add
 // attributes of its own (a file path, a unit name). The payload is copied:
@@ -72,9 +80,9 @@ func (b *Batch) Append(kind string, payload []byte, eventTime time.Time) plog.Lo
 	attrs := lr.Attributes()
 	// Sized once for the record's whole life: the three raw attributes
 	// here and the event's that tapio_unified adds when it decodes the
-	// record in place (WriteTo reserves 16 more). Growing 1→2→4 here and
-	// again there cost four slice allocations per record.
-	attrs.EnsureCapacity(rawAttrs + decodedAttrs)
+	// record in place. Growing 1→2→4 here and again there cost four slice
+	// allocations per record.
+	attrs.EnsureCapacity(ReservedAttrs)
 	attrs.PutStr(AttrSource, string(b.emitter.source))
 	attrs.PutStr(AttrKind, kind)
 	attrs.PutStr(AttrVersion, b.emitter.version)

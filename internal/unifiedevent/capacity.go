@@ -23,10 +23,13 @@ func (e *Event) bodyEntries() int {
 	return n
 }
 
-// attrEntries counts the attributes WriteTo puts. The provenance keys
-// count even when the record has them already, so on a raw record this is
-// up to three more than it needs, which rawrecord.Batch.Append's
-// reservation leaves room for.
+// laterAttrs is room WriteTo leaves for the attribute a later processor
+// adds to every event (tapio_k8s_enrich's tapio.enrichment.status), so that
+// one put does not double the slice.
+const laterAttrs = 1
+
+// attrEntries counts the attributes WriteTo puts, the provenance keys
+// included (WriteTo takes off those the record has).
 func (e *Event) attrEntries() int {
 	n := 1 + nonEmpty(string(e.Name), e.ID, e.Source, e.RawKind, e.RawVersion)
 	if p := e.Process; p != nil {

@@ -21,11 +21,25 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 		return
 	}
 	attrs := lr.Attributes()
+	// The provenance keys a raw record already has are overwritten in
+	// place, so they need no room; the scan that clears owned keys finds
+	// them for free.
+	need := e.attrEntries() + laterAttrs
 	attrs.RemoveIf(func(k string, _ pcommon.Value) bool {
-		_, owned := ownedKeys[k]
-		return owned
+		switch k {
+		case AttrSource:
+			need -= nonEmpty(e.Source)
+		case AttrRawKind:
+			need -= nonEmpty(e.RawKind)
+		case AttrRawVersion:
+			need -= nonEmpty(e.RawVersion)
+		default:
+			_, owned := ownedKeys[k]
+			return owned
+		}
+		return false
 	})
-	attrs.EnsureCapacity(attrs.Len() + e.attrEntries())
+	attrs.EnsureCapacity(attrs.Len() + need)
 	attrs.PutStr(AttrSchemaVersion, SchemaVersion)
 	putStr(attrs, AttrEventName, string(e.Name))
 	putStr(attrs, AttrEventID, e.ID)

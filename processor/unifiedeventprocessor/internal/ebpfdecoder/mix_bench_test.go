@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"golang.org/x/net/dns/dnsmessage"
@@ -32,9 +33,21 @@ func BenchmarkProcessorMix(b *testing.B) {
 	unifiedeventtest.Bench(b, newRound)
 }
 
+// Every event of the mix, with the attribute enrichment adds after it, fits
+// the attribute room rawrecord.Batch.Append gives a record, so decoding
+// never grows the slice.
+func TestMixFitsAppendReservation(t *testing.T) {
+	for _, ld := range mixRound(t)() {
+		for _, lr := range unifiedeventtest.Process(t, ld) {
+			kind, _ := lr.Attributes().Get(rawrecord.AttrKind)
+			assert.LessOrEqual(t, lr.Attributes().Len()+1, rawrecord.ReservedAttrs, kind.Str())
+		}
+	}
+}
+
 // mixRound returns a function that appends a fresh round of the mix, as
 // the receivers append their records.
-func mixRound(b *testing.B) func() []plog.Logs {
+func mixRound(b testing.TB) func() []plog.Logs {
 	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	next := func() time.Time { at = at.Add(37 * time.Microsecond); return at }
 	id := rawrecord.Identity{HostName: "node-1", NodeName: "node-1"}

@@ -21,24 +21,30 @@ const idDomain = "tapio.event.id/v1"
 // bytes of SHA-256 in hex: 128 bits keep accidental collisions out of reach
 // for any node's lifetime, and SHA-256 is in the standard library.
 func NewID(source, rawKind string, ts time.Time, body []byte) string {
-	h := sha256.New()
-	var buf [12]byte
-	writeField := func(b []byte) {
-		binary.BigEndian.PutUint64(buf[:8], uint64(len(b)))
-		h.Write(buf[:8])
-		h.Write(b)
-	}
-	writeField([]byte(idDomain))
-	writeField([]byte(source))
-	writeField([]byte(rawKind))
+	// Everything before the body is laid out in one buffer and written at
+	// once rather than in five small writes. Names too long for it (no
+	// receiver writes such) take the same bytes through append.
+	var buf [128]byte
+	b := buf[:0]
+	b = appendField(b, idDomain)
+	b = appendField(b, source)
+	b = appendField(b, rawKind)
 	// Seconds and nanoseconds separately: UnixNano overflows outside
 	// 1678..2262 and the id must not depend on that. Fixed width needs no
 	// length prefix; the time zone does not matter, only the instant.
-	binary.BigEndian.PutUint64(buf[:8], uint64(ts.Unix()))
-	binary.BigEndian.PutUint32(buf[8:12], uint32(ts.Nanosecond()))
-	h.Write(buf[:12])
-	writeField(body)
+	b = binary.BigEndian.AppendUint64(b, uint64(ts.Unix()))
+	b = binary.BigEndian.AppendUint32(b, uint32(ts.Nanosecond()))
+	b = binary.BigEndian.AppendUint64(b, uint64(len(body)))
 
+	h := sha256.New()
+	h.Write(b)
+	h.Write(body)
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// appendField appends s after its length, 8 bytes big-endian.
+func appendField(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
 }

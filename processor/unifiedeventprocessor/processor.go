@@ -131,10 +131,10 @@ func (p *unifiedProcessor) processRecord(lr plog.LogRecord) outcome {
 	}
 
 	p.complete(ev, raw)
+	// WriteTo also clears the tapio.decode.error a previous hop may have
+	// left (it owns the key): a record that decodes here, with a newer
+	// decoder, must not carry a stale error on.
 	ev.WriteTo(lr)
-	// A record a previous hop failed to decode may succeed here, with a
-	// newer decoder; the stale error must not follow it.
-	attrs.Remove(unifiedevent.AttrDecodeError)
 	res.kind = outcomeDecoded
 	return res
 }

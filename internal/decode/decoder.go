@@ -31,6 +31,9 @@ type Raw struct {
 	// Attributes are the record's attributes, for context a receiver adds
 	// (a file path, a unit name). Read only.
 	Attributes pcommon.Map
+	// Scratch, when set, is memory the decoder may build its event in
+	// (see Scratch for the rules); nil when the caller keeps the events.
+	Scratch *Scratch
 }
 
 // Decoder turns a raw payload into a UnifiedEvent. It must not panic on any

@@ -38,3 +38,18 @@ func TestRegistryRefusesBadRegistrations(t *testing.T) {
 	assert.ErrorIs(t, r.Register("ebpf", "", named("b")), errEmptyKind)
 	assert.ErrorIs(t, r.Register("ebpf", "x", nil), errNilDecoder)
 }
+
+// A slot's value is made once per Scratch and handed back as the last
+// record left it; another Scratch has its own.
+func TestScratchSlotIsMadeOncePerScratch(t *testing.T) {
+	slot := NewSlot()
+	made := 0
+	newValue := func() any { made++; return new([4]int) }
+	var a, b Scratch
+	first := a.Use(slot, newValue).(*[4]int)
+	first[0] = 7
+	assert.Same(t, first, a.Use(slot, newValue))
+	assert.Equal(t, 7, a.Use(slot, newValue).(*[4]int)[0])
+	assert.NotSame(t, first, b.Use(slot, newValue))
+	assert.Equal(t, 2, made)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -66,13 +67,17 @@ func (p *unifiedProcessor) shutdown(context.Context) error {
 func (p *unifiedProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	var counts [8]outcomeCount
 	tally := outcomeTally{counts: counts[:0]}
+	// Each event is written onto its record before the next is decoded,
+	// so one Scratch serves the whole batch.
+	scratch := scratchPool.Get().(*decode.Scratch)
+	defer scratchPool.Put(scratch)
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				tally.add(p.processRecord(lrs.At(k)))
+				tally.add(p.processRecord(lrs.At(k), scratch))
 			}
 		}
 	}
@@ -80,7 +85,11 @@ func (p *unifiedProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.
 	return ld, nil
 }
 
-func (p *unifiedProcessor) processRecord(lr plog.LogRecord) outcome {
+// scratchPool keeps decode.Scratch values between batches; batches may run
+// concurrently, each with its own.
+var scratchPool = sync.Pool{New: func() any { return new(decode.Scratch) }}
+
+func (p *unifiedProcessor) processRecord(lr plog.LogRecord, scratch *decode.Scratch) outcome {
 	attrs := lr.Attributes()
 	if _, ok := attrs.Get(unifiedevent.AttrSchemaVersion); ok {
 		return outcome{kind: outcomePassed, reason: reasonAlreadyDecoded}
@@ -96,6 +105,7 @@ func (p *unifiedProcessor) processRecord(lr plog.LogRecord) outcome {
 		Time:         lr.Timestamp().AsTime(),
 		ObservedTime: lr.ObservedTimestamp().AsTime(),
 		Attributes:   attrs,
+		Scratch:      scratch,
 	}
 	if lr.Timestamp() == 0 {
 		raw.Time = raw.ObservedTime

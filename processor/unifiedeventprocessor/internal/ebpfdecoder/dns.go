@@ -23,7 +23,7 @@ type dnsParts struct {
 	ans [4]string // backs d.Answers for the usual short answer
 }
 
-func decodeDNS(b []byte, want wire.Type) (*unifiedevent.Event, error) {
+func decodeDNS(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event, error) {
 	e, err := wire.ParseDNS(b)
 	if err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func decodeDNS(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &dnsParts{}
+	x := lend(s, func(sc *scratch) *dnsParts { return &sc.dns })
 	h, err := x.parse(e.Payload)
 	if err != nil {
 		return nil, err

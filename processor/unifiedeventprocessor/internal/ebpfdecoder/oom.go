@@ -28,7 +28,7 @@ type oomParts struct {
 	oom unifiedevent.OOM
 }
 
-func decodeOOMKill(b []byte, want wire.Type) (*unifiedevent.Event, error) {
+func decodeOOMKill(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event, error) {
 	e, err := wire.ParseOOMKill(b)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func decodeOOMKill(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &oomParts{}
+	x := lend(s, func(sc *scratch) *oomParts { return &sc.oom })
 	x.p = unifiedevent.Process{PID: int64(e.VictimPID), ExecutableName: text(e.VictimComm)}
 	x.oom = unifiedevent.OOM{RSSBytes: rss, ScoreAdj: int64(e.OOMScoreAdj)}
 	if e.MemcgID != 0 {

@@ -19,7 +19,7 @@ type execParts struct {
 	uid int64
 }
 
-func decodeExec(b []byte, want wire.Type) (*unifiedevent.Event, error) {
+func decodeExec(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event, error) {
 	e, err := wire.ParseExec(b)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,8 @@ func decodeExec(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &execParts{uid: int64(e.UID)}
+	x := lend(s, func(sc *scratch) *execParts { return &sc.exec })
+	x.uid = int64(e.UID)
 	x.p = unifiedevent.Process{
 		PID:       int64(e.PID),
 		ParentPID: int64(e.PPID),
@@ -105,7 +106,7 @@ type exitParts struct {
 	code int64
 }
 
-func decodeExit(b []byte, want wire.Type) (*unifiedevent.Event, error) {
+func decodeExit(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event, error) {
 	e, err := wire.ParseExit(b)
 	if err != nil {
 		return nil, err
@@ -117,7 +118,7 @@ func decodeExit(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &exitParts{}
+	x := lend(s, func(sc *scratch) *exitParts { return &sc.exit })
 	x.p = unifiedevent.Process{PID: int64(e.PID), ParentPID: int64(e.PPID), ExecutableName: text(e.Comm)}
 	x.ev = unifiedevent.Event{Name: unifiedevent.NameProcessExit, Process: &x.p}
 	// The pid is gone once the event is read; the cgroup is what still

@@ -70,3 +70,43 @@ func assertAttr(t *testing.T, lr plog.LogRecord, key string, want any) {
 	require.True(t, ok, key)
 	assert.Equal(t, want, v.AsRaw(), key)
 }
+
+// The processor lends the decoders one Scratch for the whole batch, so each
+// event is built where the last one was: every record must read back as
+// the sample decodes alone, with nothing left over from the record before
+// (a connect's process on the established that follows it, a response's
+// answers on the next query).
+func TestScratchLeavesNothingBehind(t *testing.T) {
+	established := curlConnect()
+	established.sport, established.oldState, established.newState = 43210, tcpSynSent, tcpEstablished
+	samples := []struct {
+		kind string
+		body []byte
+	}{
+		{"process.exec", curlExec().bytes()},
+		{"tcp.state", curlConnect().bytes()},
+		{"tcp.state", established.bytes()},
+		{"dns", ingressResponse(answersPayload(t)).bytes()},
+		{"dns", egressQuery(t).bytes()},
+		{"process.exit", exitSample{hdr: hdr{cgroup: 8412, pid: 4242, tid: 4242, comm: "curl"}, ppid: 1, exitCode: 3 << 8}.bytes()},
+		{"process.exit", exitSample{hdr: hdr{pid: 7, comm: "true"}, ppid: 1}.bytes()},
+	}
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	emitter := rawrecord.NewEmitter(rawrecord.SourceEBPF, "1", rawrecord.Identity{HostName: "h", NodeName: "n"}, "tapio/ebpfreceiver", "test")
+	b := emitter.NewBatch()
+	for _, s := range samples {
+		b.Append(s.kind, s.body, at)
+	}
+	records := unifiedeventtest.Process(t, b.Logs())
+	require.Len(t, records, len(samples))
+	for i, s := range samples {
+		want := mustDecode(t, s.kind, s.body)
+		got := readEvent(t, records[i])
+		assert.Equal(t, want.Name, got.Name, i)
+		assert.Equal(t, want.Message, got.Message, i)
+		assert.Equal(t, want.Severity, got.Severity, i)
+		assert.Equal(t, want.Process, got.Process, i)
+		assert.Equal(t, want.Kernel, got.Kernel, i)
+		assert.Equal(t, want.Network, got.Network, i)
+	}
+}

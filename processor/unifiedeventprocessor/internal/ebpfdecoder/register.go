@@ -33,11 +33,11 @@ var version = strconv.Itoa(wire.Version)
 type decoder struct {
 	typ    wire.Type
 	kind   string
-	decode func(b []byte, want wire.Type) (*unifiedevent.Event, error)
+	decode func(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event, error)
 }
 
 func decoders() []*decoder {
-	fns := [wire.TypeMax]func([]byte, wire.Type) (*unifiedevent.Event, error){
+	fns := [wire.TypeMax]func([]byte, wire.Type, *decode.Scratch) (*unifiedevent.Event, error){
 		wire.TypeExec:          decodeExec,
 		wire.TypeExit:          decodeExit,
 		wire.TypeOOMKill:       decodeOOMKill,
@@ -73,7 +73,7 @@ func (d *decoder) Decode(raw decode.Raw) (*unifiedevent.Event, error) {
 	if err := decode.CheckVersion(unifiedevent.SourceEBPF, d.kind, raw.Version, version); err != nil {
 		return nil, err
 	}
-	ev, err := d.decode(raw.Body, d.typ)
+	ev, err := d.decode(raw.Body, d.typ, raw.Scratch)
 	switch {
 	case err == nil:
 		return ev, nil

@@ -61,7 +61,7 @@ type tcpParts struct {
 	p  unifiedevent.Process
 }
 
-func decodeTCP(b []byte, want wire.Type) (*unifiedevent.Event, error) {
+func decodeTCP(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event, error) {
 	e, err := wire.ParseTCP(b)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func decodeTCP(b []byte, want wire.Type) (*unifiedevent.Event, error) {
 	}
 	oldState, newState := tcpState(e.OldState), tcpState(e.NewState)
 
-	x := &tcpParts{}
+	x := lend(s, func(sc *scratch) *tcpParts { return &sc.tcp })
 	x.n = unifiedevent.Network{
 		Transport: transportTCP, Type: typ,
 		LocalAddress: addrText(local), LocalPort: e.SrcPort,

@@ -54,7 +54,7 @@ func (e *Event) WriteTo(lr plog.LogRecord) {
 	lr.SetSeverityText(e.SeverityText)
 
 	body := lr.Body().SetEmptyMap()
-	body.EnsureCapacity(e.bodyEntries())
+	body.EnsureCapacity(e.bodyEntries() + e.laterParts())
 	putStr(body, "message", e.Message)
 	if p := e.Process; p != nil {
 		putPart(body, "process", p.fields(), p.writeBody)

@@ -27,3 +27,15 @@ type DNS struct {
 	// transaction_id: pairs a response with its query.
 	TransactionID uint16
 }
+
+// laterParts is room WriteTo leaves in the body for the part an enricher
+// adds afterwards: tapio_k8s_enrich writes a connection's far side as the
+// peer part (K8s.MergePeer) when the peer address is a pod's or a
+// Service's. Without it that one put reallocates the whole body, every
+// part's slot copied, for most connection events on a node.
+func (e *Event) laterParts() int {
+	if e.Peer == nil && e.Network != nil && e.Network.PeerAddress != "" {
+		return 1
+	}
+	return 0
+}

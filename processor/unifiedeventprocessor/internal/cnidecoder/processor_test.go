@@ -9,6 +9,7 @@ import (
 
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
+	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/cnidecoder"
 	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
 )
 
@@ -43,4 +44,32 @@ func TestThroughTheProcessor(t *testing.T) {
 	msg, ok := blank.Attributes().Get(unifiedevent.AttrDecodeError)
 	require.True(t, ok, "a blank entry passes on marked, not dropped")
 	assert.Contains(t, msg.Str(), "empty cni log entry")
+}
+
+// The processor lends the decoder one Scratch for the whole batch: every
+// fixture entry, all in one batch, reads back as it decodes alone, with
+// nothing left from the entry before (a pod, a result, an error).
+func TestScratchLeavesNothingBehind(t *testing.T) {
+	emitter := rawrecord.NewEmitter(rawrecord.SourceCNI, "1", rawrecord.Identity{HostName: "h", NodeName: "n"}, "tapio/cnireceiver", "test")
+	b := emitter.NewBatch()
+	var want []*unifiedevent.Event
+	for _, fx := range fixtures {
+		for _, body := range entries(t, fx.name) {
+			b.Append("cni.line", body, time.Time{}).Attributes().PutStr("log.file.path", fx.path)
+			ev, err := cnidecoder.Decode(raw(body, fx.path))
+			require.NoError(t, err)
+			want = append(want, ev)
+		}
+	}
+	records := unifiedeventtest.Process(t, b.Logs())
+	require.Len(t, records, len(want))
+	for i, w := range want {
+		got, err := unifiedevent.FromLogRecord(records[i])
+		require.NoError(t, err)
+		assert.Equal(t, w.Name, got.Name, i)
+		assert.Equal(t, w.Message, got.Message, i)
+		assert.Equal(t, w.Severity, got.Severity, i)
+		assert.Equal(t, w.CNI, got.CNI, i)
+		assert.Equal(t, w.K8s, got.K8s, i)
+	}
 }

@@ -56,14 +56,37 @@ func Decode(raw decode.Raw) (*unifiedevent.Event, error) {
 	var f fields
 	parse(&f, head, rest, raw.ObservedTime)
 	f.fromProse()
-	return f.event(path, head), nil
+	return f.event(path, head, raw.Scratch), nil
+}
+
+var scratchSlot = decode.NewSlot()
+
+// parts holds an event and the parts a CNI entry fills, in one allocation
+// or, when the processor lends a decode.Scratch, in none: reused entry
+// after entry.
+type parts struct {
+	ev  unifiedevent.Event
+	cni unifiedevent.CNI
+	k8s unifiedevent.K8s
+}
+
+func lendParts(s *decode.Scratch) *parts {
+	if s == nil {
+		return new(parts)
+	}
+	p := s.Use(scratchSlot, func() any { return new(parts) }).(*parts)
+	*p = parts{}
+	return p
 }
 
 // event builds the UnifiedEvent from what the entry said.
-func (f *fields) event(path, head string) *unifiedevent.Event {
-	ev := &unifiedevent.Event{Time: f.time}
+func (f *fields) event(path, head string, s *decode.Scratch) *unifiedevent.Event {
+	x := lendParts(s)
+	ev := &x.ev
+	ev.Time = f.time
 	sev, known := severityOf(f.level)
-	c := &unifiedevent.CNI{
+	c := &x.cni
+	*c = unifiedevent.CNI{
 		Operation:   operation(f),
 		Plugin:      text(plugin(f, path)),
 		ContainerID: text(f.containerID),
@@ -104,7 +127,8 @@ func (f *fields) event(path, head string) *unifiedevent.Event {
 		pod = podFromWorkload(f.workload)
 	}
 	if pod != "" || ns != "" || uid != "" {
-		ev.K8s = &unifiedevent.K8s{PodName: pod, Namespace: ns, PodUID: uid}
+		x.k8s = unifiedevent.K8s{PodName: pod, Namespace: ns, PodUID: uid}
+		ev.K8s = &x.k8s
 	}
 	return ev
 }

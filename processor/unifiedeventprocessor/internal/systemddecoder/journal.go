@@ -76,16 +76,16 @@ var priorities = [8]decode.Severity{
 // decodeJournalEntry maps one journalctl JSON line. Fields that are absent
 // or of a shape no journal writes are left empty rather than failing the
 // entry: the message is what matters.
-func decodeJournalEntry(v *fastjson.Value) (*unifiedevent.Event, error) {
+func decodeJournalEntry(v *fastjson.Value, s *decode.Scratch) (*unifiedevent.Event, error) {
 	var e entry
 	o, _ := v.Object()
 	o.Visit(e.visit)
 
-	sd := &unifiedevent.Systemd{
-		Identifier: field(e.identifier),
-		Cursor:     field(e.cursor),
-	}
-	ev := &unifiedevent.Event{Name: unifiedevent.NameJournalEntry, Systemd: sd}
+	x := lendParts(s)
+	sd := &x.sd
+	sd.Identifier, sd.Cursor = field(e.identifier), field(e.cursor)
+	ev := &x.ev
+	ev.Name, ev.Systemd = unifiedevent.NameJournalEntry, sd
 
 	// systemd logs about a unit with UNIT= and INVOCATION_ID= of that
 	// unit; a unit's own lines carry _SYSTEMD_UNIT and its invocation.
@@ -103,7 +103,8 @@ func decodeJournalEntry(v *fastjson.Value) (*unifiedevent.Event, error) {
 
 	sev := decode.SeverityInfo
 	if p, ok := intField(e.priority); ok && p >= 0 && p <= 7 {
-		sd.Priority = &p
+		x.priority = p
+		sd.Priority = &x.priority
 		sev = priorities[p]
 	}
 	sev.Set(ev)
@@ -111,27 +112,48 @@ func decodeJournalEntry(v *fastjson.Value) (*unifiedevent.Event, error) {
 		ev.Time = time.UnixMicro(us).UTC()
 	}
 
-	proc := &unifiedevent.Process{
-		ExecutableName: field(e.comm),
-		ExecutablePath: field(e.exe),
-		CommandLine:    field(e.cmdline),
-	}
+	proc := &x.proc
+	proc.ExecutableName, proc.ExecutablePath, proc.CommandLine = field(e.comm), field(e.exe), field(e.cmdline)
 	if pid, ok := intField(e.pid); ok && pid > 0 {
 		proc.PID = pid
 	}
 	if uidOK && uid >= 0 {
-		proc.UserID = &uid
+		x.uid = uid
+		proc.UserID = &x.uid
 	}
 	if *proc != (unifiedevent.Process{}) {
 		ev.Process = proc
 	}
 	// Docker's and Podman's journald log drivers name the container.
 	if id, name := firstOf(field(e.containerIDFull), field(e.containerID)), field(e.containerName); id != "" || name != "" {
-		ev.Container = &unifiedevent.Container{ID: id, Name: name}
+		x.container = unifiedevent.Container{ID: id, Name: name}
+		ev.Container = &x.container
 	}
 
 	ev.Message = message(sd, proc, field(e.message))
 	return ev, nil
+}
+
+var scratchSlot = decode.NewSlot()
+
+// journalParts holds a journal event and its parts in one allocation or,
+// when the processor lends a decode.Scratch, in none: reused entry after
+// entry.
+type journalParts struct {
+	ev            unifiedevent.Event
+	sd            unifiedevent.Systemd
+	proc          unifiedevent.Process
+	container     unifiedevent.Container
+	uid, priority int64
+}
+
+func lendParts(s *decode.Scratch) *journalParts {
+	if s == nil {
+		return new(journalParts)
+	}
+	p := s.Use(scratchSlot, func() any { return new(journalParts) }).(*journalParts)
+	*p = journalParts{}
+	return p
 }
 
 // message is the line as journalctl shows it, without time and host:

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/unifiedeventtest"
@@ -53,4 +54,47 @@ func readEvent(t *testing.T, lr plog.LogRecord) *unifiedevent.Event {
 	ev, err := unifiedevent.FromLogRecord(lr)
 	require.NoError(t, err)
 	return ev
+}
+
+// The processor lends the decoder one Scratch for the whole batch: every
+// captured journal entry, in one batch, reads back as it decodes alone,
+// with nothing left from the entry before (a uid, a priority, a
+// container).
+func TestScratchLeavesNothingBehind(t *testing.T) {
+	at := time.Date(2026, 11, 29, 9, 0, 5, 0, time.UTC)
+	emitter := rawrecord.NewEmitter(rawrecord.SourceSystemd, "1", rawrecord.Identity{HostName: "h", NodeName: "n"}, "tapio/systemdreceiver", "test")
+	b := emitter.NewBatch()
+	var bodies [][]byte
+	for _, s := range samples(t) {
+		if s.Kind == "journal.entry" {
+			bodies = append(bodies, s.Body)
+		}
+	}
+	// A container's line with every field, then a bare one.
+	bodies = append(bodies,
+		[]byte(`{"PRIORITY":"3","MESSAGE":"boom","_PID":"4242","_UID":"1000","_COMM":"dockerd","CONTAINER_ID_FULL":"0123456789abcdef","CONTAINER_NAME":"web-1"}`),
+		[]byte(`{"MESSAGE":"bare"}`))
+	var want []*unifiedevent.Event
+	for _, body := range bodies {
+		b.Append("journal.entry", body, at)
+		ev, err := decoder(t, "journal.entry").Decode(decode.Raw{Source: "systemd", Kind: "journal.entry", Version: "1", Body: body})
+		require.NoError(t, err)
+		want = append(want, ev)
+	}
+	require.Greater(t, len(want), 2)
+	records := unifiedeventtest.Process(t, b.Logs())
+	require.Len(t, records, len(want))
+	for i, w := range want {
+		got := readEvent(t, records[i])
+		// As it reads back: an empty part reads as none.
+		w.ID = got.ID
+		lr := plog.NewLogRecord()
+		w.WriteTo(lr)
+		w = readEvent(t, lr)
+		assert.Equal(t, w.Message, got.Message, i)
+		assert.Equal(t, w.Severity, got.Severity, i)
+		assert.Equal(t, w.Systemd, got.Systemd, i)
+		assert.Equal(t, w.Process, got.Process, i)
+		assert.Equal(t, w.Container, got.Container, i)
+	}
 }

@@ -31,7 +31,7 @@ var parsers fastjson.ParserPool
 
 // Register adds the systemd decoders to r.
 func Register(r *decode.Registry) error {
-	for kind, fn := range map[string]func(*fastjson.Value) (*unifiedevent.Event, error){
+	for kind, fn := range map[string]func(*fastjson.Value, *decode.Scratch) (*unifiedevent.Event, error){
 		KindUnitState:    decodeUnitState,
 		KindJournalEntry: decodeJournalEntry,
 	} {
@@ -44,7 +44,7 @@ func Register(r *decode.Registry) error {
 
 type decoder struct {
 	kind string
-	fn   func(*fastjson.Value) (*unifiedevent.Event, error)
+	fn   func(*fastjson.Value, *decode.Scratch) (*unifiedevent.Event, error)
 }
 
 // Decode checks the layout version, parses the JSON and maps it.
@@ -61,7 +61,7 @@ func (d decoder) Decode(raw decode.Raw) (*unifiedevent.Event, error) {
 	if v.Type() != fastjson.TypeObject {
 		return nil, fmt.Errorf("systemd %s: %w: payload is a JSON %s, want an object", d.kind, ErrMalformed, v.Type())
 	}
-	ev, err := d.fn(v)
+	ev, err := d.fn(v, raw.Scratch)
 	if err != nil {
 		return nil, fmt.Errorf("systemd %s: %w", d.kind, err)
 	}

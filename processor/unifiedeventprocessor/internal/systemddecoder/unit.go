@@ -26,7 +26,7 @@ type unitState struct {
 // decodeUnitState maps a unit's state change. Severity: ERROR when the unit
 // is failed, WARN when it is restarting (auto-restart, or its restart count
 // went up), INFO otherwise.
-func decodeUnitState(v *fastjson.Value) (*unifiedevent.Event, error) {
+func decodeUnitState(v *fastjson.Value, _ *decode.Scratch) (*unifiedevent.Event, error) {
 	var s unitState
 	var err error
 	get := func(key string, dst *string) {

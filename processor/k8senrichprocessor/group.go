@@ -1,6 +1,8 @@
 package k8senrichprocessor
 
 import (
+	"sync"
+
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/kubecache"
@@ -23,8 +25,17 @@ type regroup struct {
 	// records of one pod from two requests with the same resource (as a
 	// batch processor appends them) share a group.
 	origins []origin
-	groups  map[groupKey]int
-	slots   []slot
+	// byPod finds the first group of a pod (as the cache handed it out)
+	// under an origin, byUID the same by uid when the pointer is new (the
+	// cache replaced the pod mid-batch); a pod's groups for its other
+	// containers follow through slot.next. A pointer key is hashed without
+	// reading the uid's and container id's hundred bytes.
+	byPod map[podKey]int32
+	byUID map[uidKey]int32
+	slots []slot
+	// last is the slot the previous record went to: a process's events
+	// tend to come together.
+	last int32
 
 	// dest is, per record of the scope being walked, the slot it goes
 	// to, or stay or held.
@@ -37,6 +48,16 @@ type regroup struct {
 	heldN int
 }
 
+type podKey struct {
+	origin int
+	pod    *kubecache.Pod
+}
+
+type uidKey struct {
+	origin int
+	uid    string
+}
+
 type origin struct {
 	rl plog.ResourceLogs
 	sl plog.ScopeLogs
@@ -44,20 +65,19 @@ type origin struct {
 
 // slot is a group's records and how many the scope being walked adds.
 type slot struct {
-	lrs plog.LogRecordSlice
-	add int
+	lrs         plog.LogRecordSlice
+	add         int
+	origin      int
+	pod         *kubecache.Pod
+	containerID string
+	// next is the pod's next group under the same origin, or -1.
+	next int32
 }
 
 const (
 	stay = -1
 	held = -2
 )
-
-type groupKey struct {
-	origin      int
-	podUID      string
-	containerID string
-}
 
 // place is what the walk's callback decided for one record.
 type place struct {
@@ -70,7 +90,31 @@ type place struct {
 }
 
 func newRegroup(ld plog.Logs, c *kubecache.Cache) *regroup {
-	return &regroup{ld: ld, cache: c}
+	return &regroup{ld: ld, cache: c, last: -1}
+}
+
+// regroups reuses a batch's maps and slices for the next batch: creating
+// them per batch cost a few allocations and a map's growth each time.
+var regroups = sync.Pool{New: func() any { return &regroup{} }}
+
+// getRegroup is newRegroup from the pool; putRegroup returns it once the
+// batch and its held records were handed on.
+func getRegroup(ld plog.Logs, c *kubecache.Cache) *regroup {
+	g := regroups.Get().(*regroup)
+	g.ld, g.cache, g.last = ld, c, -1
+	return g
+}
+
+func putRegroup(g *regroup) {
+	clear(g.origins)
+	clear(g.slots)
+	clear(g.byPod)
+	clear(g.byUID)
+	*g = regroup{
+		origins: g.origins[:0], byPod: g.byPod, byUID: g.byUID, slots: g.slots[:0],
+		dest: g.dest[:0], touched: g.touched[:0],
+	}
+	regroups.Put(g)
 }
 
 // walk calls f on every record ld holds when it starts, then moves each
@@ -180,12 +224,27 @@ func (g *regroup) walkScope(rl plog.ResourceLogs, sl plog.ScopeLogs, f func(plog
 // group returns the slot of the group of p's pod and container under
 // origin o, creating its Resource and scope on first use.
 func (g *regroup) group(o int, p *place) int32 {
-	key := groupKey{origin: o, podUID: p.pod.UID, containerID: p.containerID}
-	if i, ok := g.groups[key]; ok {
-		return int32(i)
+	if i := g.last; i >= 0 {
+		if s := &g.slots[i]; s.pod == p.pod && s.origin == o && s.containerID == p.containerID {
+			return i
+		}
 	}
-	if g.groups == nil {
-		g.groups = make(map[groupKey]int)
+	head, ok := g.byPod[podKey{o, p.pod}]
+	if !ok {
+		if head, ok = g.byUID[uidKey{o, p.pod.UID}]; ok {
+			g.byPod[podKey{o, p.pod}] = head
+		}
+	}
+	if ok {
+		for i := head; i >= 0; i = g.slots[i].next {
+			if g.slots[i].containerID == p.containerID {
+				g.last = i
+				return i
+			}
+		}
+	}
+	if g.byPod == nil {
+		g.byPod, g.byUID = make(map[podKey]int32), make(map[uidKey]int32)
 	}
 	from := g.origins[o]
 	rl := g.ld.ResourceLogs().AppendEmpty()
@@ -195,9 +254,16 @@ func (g *regroup) group(o int, p *place) int32 {
 	sl := rl.ScopeLogs().AppendEmpty()
 	from.sl.Scope().CopyTo(sl.Scope())
 	sl.SetSchemaUrl(from.sl.SchemaUrl())
-	g.groups[key] = len(g.slots)
-	g.slots = append(g.slots, slot{lrs: sl.LogRecords()})
-	return int32(len(g.slots) - 1)
+	i := int32(len(g.slots))
+	s := slot{lrs: sl.LogRecords(), origin: o, pod: p.pod, containerID: p.containerID, next: -1}
+	if ok {
+		s.next = head
+	}
+	g.slots = append(g.slots, s)
+	g.byPod[podKey{o, p.pod}] = i
+	g.byUID[uidKey{o, p.pod.UID}] = i
+	g.last = i
+	return i
 }
 
 // origin returns the index of the first (resource, scope) pair equal to

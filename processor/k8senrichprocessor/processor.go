@@ -137,7 +137,8 @@ func (p *enrichProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.L
 	now := p.now()
 	var tally tally
 	holding := p.cfg.HoldBack > 0
-	g := newRegroup(ld, p.cache)
+	g := getRegroup(ld, p.cache)
+	defer putRegroup(g)
 	g.walk(func(lr plog.LogRecord) place {
 		o, s := p.enrich(lr, now, false, holding)
 		if o.status == "" && o.reason != "" {

@@ -23,7 +23,9 @@ const (
 // keys is what one pass over a record's attributes and body finds: the
 // handful of values that can name a pod.
 type keys struct {
-	at           time.Time
+	// ts is the event's time (else when it was observed), converted only
+	// for the lookups by address that need it.
+	ts           pcommon.Timestamp
 	podUID       string
 	containerID  string
 	podName      string
@@ -35,38 +37,49 @@ type keys struct {
 	peerAddress  string
 }
 
+func (k *keys) at() time.Time { return k.ts.AsTime() }
+
 func readKeys(lr plog.LogRecord) keys {
 	var k keys
-	k.at = lr.Timestamp().AsTime()
-	if lr.Timestamp() == 0 {
-		k.at = lr.ObservedTimestamp().AsTime()
+	if k.ts = lr.Timestamp(); k.ts == 0 {
+		k.ts = lr.ObservedTimestamp()
 	}
-	// One pass with a switch rather than a Get per key: Get scans the
-	// attributes every time.
+	// One pass rather than a Get per key (Get scans the attributes every
+	// time), switching on the key's length first: most of a record's keys
+	// are none of these, and a length costs no look at the bytes.
 	for key, v := range lr.Attributes().All() {
-		switch key {
-		case attrPodUID:
-			k.podUID = v.Str()
-		case attrContainerID:
-			k.containerID = v.Str()
-		case attrPodName:
-			k.podName = v.Str()
-		case attrNamespace:
-			k.namespace = v.Str()
-		case attrPID:
-			k.pid = v.Int()
-		case attrLocalAddress:
-			k.localAddress = v.Str()
-		case attrPeerAddress:
-			k.peerAddress = v.Str()
+		switch len(key) {
+		case len(attrPodUID): // and attrPID
+			switch key {
+			case attrPodUID:
+				k.podUID = v.Str()
+			case attrPID:
+				k.pid = v.Int()
+			}
+		case len(attrContainerID): // and attrPodName
+			switch key {
+			case attrContainerID:
+				k.containerID = v.Str()
+			case attrPodName:
+				k.podName = v.Str()
+			}
+		case len(attrNamespace):
+			if key == attrNamespace {
+				k.namespace = v.Str()
+			}
+		case len(attrLocalAddress):
+			if key == attrLocalAddress {
+				k.localAddress = v.Str()
+			}
+		case len(attrPeerAddress):
+			if key == attrPeerAddress {
+				k.peerAddress = v.Str()
+			}
 		}
 	}
 	if body := lr.Body(); body.Type() == pcommon.ValueTypeMap {
 		if kernel, ok := body.Map().Get("kernel"); ok && kernel.Type() == pcommon.ValueTypeMap {
 			for key, v := range kernel.Map().All() {
-				if v.Type() != pcommon.ValueTypeInt {
-					continue
-				}
 				switch key {
 				case "cgroup_id":
 					k.cgroupID = v.Int()
@@ -78,6 +91,13 @@ func readKeys(lr plog.LogRecord) keys {
 	}
 	return k
 }
+
+// The length switch in readKeys relies on these pairs sharing a length and
+// the rest differing; a renamed convention fails to compile here.
+var (
+	_ = [1]struct{}{}[len(attrPodUID)-len(attrPID)]
+	_ = [1]struct{}{}[len(attrContainerID)-len(attrPodName)]
+)
 
 // Attribute keys read and written, as internal/unifiedevent writes them.
 const (
@@ -164,7 +184,7 @@ func (r *resolver) subject(k *keys, now time.Time) subject {
 	}
 	if !s.wanted && k.localAddress != "" {
 		if ip, err := netip.ParseAddr(k.localAddress); err == nil {
-			s.pod = r.cache.PodByIP(ip.Unmap(), k.at)
+			s.pod = r.cache.PodByIP(ip.Unmap(), k.at())
 		}
 	}
 	if s.pod != nil {
@@ -216,7 +236,7 @@ func (r *resolver) peer(k *keys) (*kubecache.Pod, *kubecache.Service) {
 		return nil, nil
 	}
 	ip = ip.Unmap()
-	if p := r.cache.PodByIP(ip, k.at); p != nil {
+	if p := r.cache.PodByIP(ip, k.at()); p != nil {
 		return p, nil
 	}
 	svc, backend := r.cache.ServiceByIP(ip)

@@ -3,6 +3,7 @@ package kubecache
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,9 @@ type Cache struct {
 	// controller: the one step of the owner chain a pod's reference does
 	// not show.
 	owners map[string]map[string]Owner
+	// ownersGen counts changes to owners, so a workload remembered on a
+	// pod (Workload) is known stale without a look at the maps.
+	ownersGen atomic.Uint64
 	// backends are the live pods each Service selects, so the pod behind
 	// a ClusterIP is found without a scan.
 	backends map[nsName]map[string]*Pod
@@ -149,6 +153,9 @@ func (c *Cache) UpsertPod(p *Pod, now time.Time) {
 func (c *Cache) upsertLocked(p *Pod, now time.Time) {
 	old := c.byUID[p.UID]
 	p.Services = c.servicesFor(p)
+	if p.workload == nil {
+		p.workload = &workloadMemo{}
+	}
 	e := &entry{pod: p}
 	c.byUID[p.UID] = e
 	c.byName[nsName{p.Namespace, p.Name}] = e

@@ -158,6 +158,18 @@ func TestWorkloadFollowsOwners(t *testing.T) {
 	assert.Equal(t, Owner{"ReplicaSet", "cart-7d9f"}, c.Workload(p), "the ReplicaSet until its owner is known")
 	c.UpsertOwner(KindReplicaSet, "rs-1", Owner{"Deployment", "cart"})
 	assert.Equal(t, Owner{"Deployment", "cart"}, c.Workload(p))
+	// The answer is remembered on the pod, and every change of the owners
+	// makes it stale; a re-sent owner does not.
+	gen := c.ownersGen.Load()
+	c.UpsertOwner(KindReplicaSet, "rs-1", Owner{"Deployment", "cart"})
+	assert.Equal(t, gen, c.ownersGen.Load())
+	assert.Zero(t, testing.AllocsPerRun(10, func() { c.Workload(p) }), "remembered")
+	c.UpsertOwner(KindReplicaSet, "rs-1", Owner{"Deployment", "cart-v2"})
+	assert.Equal(t, Owner{"Deployment", "cart-v2"}, c.Workload(p))
+	c.DeleteOwner(KindReplicaSet, "rs-1")
+	assert.Equal(t, Owner{"ReplicaSet", "cart-7d9f"}, c.Workload(p))
+	c.UpsertOwner(KindReplicaSet, "rs-1", Owner{"Deployment", "cart"})
+	assert.Equal(t, Owner{"Deployment", "cart"}, c.Workload(p))
 	c.ReplaceOwners(KindReplicaSet, map[string]Owner{})
 	assert.Equal(t, Owner{"ReplicaSet", "cart-7d9f"}, c.Workload(p))
 	assert.True(t, c.Synced(KindReplicaSet))

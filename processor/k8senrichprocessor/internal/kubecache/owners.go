@@ -31,6 +31,11 @@ func (c *Cache) UpsertOwner(kind, uid string, o Owner) {
 		m = map[string]Owner{}
 		c.owners[kind] = m
 	}
+	// A re-sent owner (every status change of a ReplicaSet is an update)
+	// leaves the remembered workloads valid.
+	if old, ok := m[uid]; !ok || old != o {
+		c.ownersGen.Add(1)
+	}
 	m[uid] = o
 	c.mu.Unlock()
 	c.notify()
@@ -40,6 +45,7 @@ func (c *Cache) UpsertOwner(kind, uid string, o Owner) {
 func (c *Cache) DeleteOwner(kind, uid string) {
 	c.mu.Lock()
 	delete(c.owners[kind], uid)
+	c.ownersGen.Add(1)
 	c.mu.Unlock()
 }
 
@@ -47,6 +53,7 @@ func (c *Cache) DeleteOwner(kind, uid string) {
 func (c *Cache) ReplaceOwners(kind string, owners map[string]Owner) {
 	c.mu.Lock()
 	c.owners[kind] = owners
+	c.ownersGen.Add(1)
 	c.synced[kind] = true
 	c.mu.Unlock()
 	c.notify()
@@ -61,11 +68,22 @@ func (c *Cache) Workload(p *Pod) Owner {
 	if p.OwnerKind != KindReplicaSet && p.OwnerKind != KindJob {
 		return w
 	}
+	// The generation is read before the maps: an owner changed meanwhile
+	// bumps it, so what is stored below is found stale next time.
+	gen := c.ownersGen.Load()
+	if p.workload != nil {
+		if f := p.workload.p.Load(); f != nil && f.gen == gen {
+			return f.o
+		}
+	}
 	c.mu.RLock()
 	o, ok := c.owners[p.OwnerKind][p.OwnerUID]
 	c.mu.RUnlock()
 	if ok && o.Kind != "" {
-		return o
+		w = o
+	}
+	if p.workload != nil {
+		p.workload.p.Store(&foundWorkload{gen: gen, o: w})
 	}
 	return w
 }

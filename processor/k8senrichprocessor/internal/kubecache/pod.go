@@ -3,6 +3,7 @@ package kubecache
 import (
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +33,20 @@ type Pod struct {
 	// Services are the names of the Services in the pod's namespace whose
 	// selector matches it, recomputed whenever pods or Services change.
 	Services []string
+
+	// workload remembers Cache.Workload's answer; set when the cache takes
+	// the pod and shared by the copies it makes, which have the same owner.
+	workload *workloadMemo
+}
+
+// workloadMemo is the workload found for a pod and the owners' generation
+// it was found in: a peer's workload is wanted per connection event, and
+// the owner maps cost a lock and two string hashes.
+type workloadMemo struct{ p atomic.Pointer[foundWorkload] }
+
+type foundWorkload struct {
+	gen uint64
+	o   Owner
 }
 
 // Container maps a runtime's container id to the pod's container name.

@@ -53,8 +53,8 @@ func decodeDNS(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event
 	// Fields are set one by one: x is zeroed already, and a composite
 	// literal would copy a whole part through a temporary.
 	x.n.Transport, x.n.Type = transportUDP, typ
-	x.n.LocalAddress, x.n.LocalPort = addrText(local), lport
-	x.n.PeerAddress, x.n.PeerPort = addrText(peer), pport
+	x.n.LocalAddress, x.n.LocalPort = addrText(s, local), lport
+	x.n.PeerAddress, x.n.PeerPort = addrText(s, peer), pport
 	x.n.DNS = &x.d
 	x.ev.Network = &x.n
 	// On ingress the kernel side zeroes pid and comm: the softirq that

@@ -1,6 +1,10 @@
 package ebpfdecoder
 
-import "github.com/yairfalse/tapio/internal/decode"
+import (
+	"net/netip"
+
+	"github.com/yairfalse/tapio/internal/decode"
+)
 
 var scratchSlot = decode.NewSlot()
 
@@ -13,7 +17,13 @@ type scratch struct {
 	exec execParts
 	exit exitParts
 	oom  oomParts
+	// addrs caches addresses' text (addrText); unlike the bundles it
+	// outlives the record, holding only immutable strings.
+	addrs map[netip.Addr]string
 }
+
+// maxAddrs bounds the address cache.
+const maxAddrs = 1024
 
 func newScratch() any { return new(scratch) }
 

@@ -90,8 +90,8 @@ func decodeTCP(b []byte, want wire.Type, s *decode.Scratch) (*unifiedevent.Event
 	x := lend(s, func(sc *scratch) *tcpParts { return &sc.tcp })
 	x.n = unifiedevent.Network{
 		Transport: transportTCP, Type: typ,
-		LocalAddress: addrText(local), LocalPort: e.SrcPort,
-		PeerAddress: addrText(peer), PeerPort: e.DstPort,
+		LocalAddress: addrText(s, local), LocalPort: e.SrcPort,
+		PeerAddress: addrText(s, peer), PeerPort: e.DstPort,
 		State: newState,
 	}
 	x.ev = unifiedevent.Event{Network: &x.n}
@@ -221,12 +221,28 @@ func endpoints(family uint16, src, dst netip.Addr) (local, peer netip.Addr, typ 
 
 // addrText is an address for the schema, or "" for the unspecified one: a
 // listening or not-yet-connected socket has no peer, and 0.0.0.0 would be
-// matched to nothing downstream.
-func addrText(a netip.Addr) string {
+// matched to nothing downstream. With a Scratch the text comes from its
+// cache: a node's connections and queries go to the same few addresses,
+// and formatting each anew cost two allocations a network event.
+func addrText(s *decode.Scratch, a netip.Addr) string {
 	if a.IsUnspecified() || !a.IsValid() {
 		return ""
 	}
-	return a.String()
+	if s == nil {
+		return a.String()
+	}
+	sc := s.Use(scratchSlot, newScratch).(*scratch)
+	if t, ok := sc.addrs[a]; ok {
+		return t
+	}
+	if sc.addrs == nil || len(sc.addrs) >= maxAddrs {
+		// Started afresh when full: a scan of many addresses must not
+		// grow it without end.
+		sc.addrs = make(map[netip.Addr]string, 64)
+	}
+	t := a.String()
+	sc.addrs[a] = t
+	return t
 }
 
 // appendFlow writes "local -> peer", each as addr:port.

@@ -194,6 +194,14 @@ func (g *regroup) walkScope(rl plog.ResourceLogs, sl plog.ScopeLogs, f func(plog
 	if !moved {
 		return false
 	}
+	// A scope whose records all go to one group (a burst from one
+	// process) hands over its records whole: moving one by one allocates
+	// a record in the group for each.
+	if d := g.dest[0]; len(g.touched) == 1 && g.slots[d].add == lrs.Len() {
+		g.slots[d].add = 0
+		lrs.MoveAndAppendTo(g.slots[d].lrs)
+		return true
+	}
 	// Each group's records grow once per scope, not by doubling.
 	for _, d := range g.touched {
 		s := &g.slots[d]

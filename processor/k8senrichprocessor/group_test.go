@@ -181,3 +181,31 @@ func k8sAttrs(m pcommon.Map) map[string]string {
 	}
 	return attrs
 }
+
+// A scope whose records are all one container's hands them over whole;
+// they keep their order and values, and a second scope of the same pod
+// joins them after.
+func TestOneContainersScopeMovesWhole(t *testing.T) {
+	p, pods := groupFixture(t)
+	now := time.Now()
+	ld := plog.NewLogs()
+	var ids []string
+	for range 2 {
+		lrs := rawResource(ld)
+		for _, ev := range []*unifiedevent.Event{execEvent(101, now), oomEvent(101, now)} {
+			ev.WriteTo(lrs.AppendEmpty())
+			ids = append(ids, ev.ID)
+		}
+	}
+	out, err := p.processLogs(t.Context(), ld)
+	require.NoError(t, err)
+	rls := out.ResourceLogs()
+	require.Equal(t, 1, rls.Len(), "both originals emptied and removed")
+	assert.Equal(t, pods[0].UID, rls.At(0).Resource().Attributes().AsRaw()["k8s.pod.uid"])
+	lrs := rls.At(0).ScopeLogs().At(0).LogRecords()
+	assert.Equal(t, ids, eventIDs(lrs))
+	for _, lr := range lrs.All() {
+		st, _ := lr.Attributes().Get(AttrEnrichmentStatus)
+		assert.Equal(t, StatusResolved, st.Str())
+	}
+}

@@ -169,20 +169,33 @@ func forEach(ld plog.Logs, f func(plog.LogRecord)) {
 
 // tally counts a batch's outcomes so each attribute set is recorded once
 // per batch rather than once per record.
-type tally map[outcome]int64
+// tally counts a batch's outcomes. A handful of distinct ones exist (three
+// statuses, four reasons), so a short list searched with string
+// comparisons (the constants compare by pointer) beats a map that hashes
+// both strings per record.
+type tally []tallied
+
+type tallied struct {
+	o outcome
+	n int64
+}
 
 func (t *tally) add(o outcome) {
 	if o.status == "" {
 		return
 	}
-	if *t == nil {
-		*t = make(tally, 4)
+	for i := range *t {
+		if (*t)[i].o == o {
+			(*t)[i].n++
+			return
+		}
 	}
-	(*t)[o]++
+	*t = append(*t, tallied{o: o, n: 1})
 }
 
 func (t tally) record(ctx context.Context, tb *metadata.TelemetryBuilder) {
-	for o, n := range t {
+	for _, c := range t {
+		o, n := c.o, c.n
 		attrs := []attribute.KeyValue{attribute.String("status", o.status)}
 		if o.reason != "" {
 			attrs = append(attrs, attribute.String("reason", o.reason))

@@ -56,7 +56,8 @@ func BenchmarkWrite(b *testing.B) {
 			b.StartTimer()
 			c0 := cpuTime()
 			i := 0
-			newRegroup(work, p.cache).walk(func(lr plog.LogRecord) place {
+			g := getRegroup(work, p.cache)
+			g.walk(func(lr plog.LogRecord) place {
 				r := &rs[i]
 				i++
 				if r.peer != nil || r.svc != nil {
@@ -65,6 +66,7 @@ func BenchmarkWrite(b *testing.B) {
 				lr.Attributes().PutStr(AttrEnrichmentStatus, StatusResolved)
 				return r.at
 			})
+			putRegroup(g)
 			cpu += cpuTime() - c0
 			b.StopTimer()
 			checkEnriched(b, work)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -72,6 +73,10 @@ type Config struct {
 	FileFlush    time.Duration
 	OTLPEndpoint string
 
+	// Shipped, when set, makes the rest as deploy/config/agent.yaml has
+	// it; see ShippedShape.
+	Shipped *ShippedShape
+
 	// Hooks: YAML indented to sit under receivers:, processors:,
 	// connectors: and exporters:, extra pipelines under
 	// service.pipelines:, and the names to add to the logs pipeline.
@@ -135,10 +140,15 @@ func (c Config) Receivers() []string {
 	return r
 }
 
-// Processors are the logs pipeline's processors: decode, then the hooks,
-// then batch, if configured, last so it batches what is exported.
+// Processors are the logs pipeline's processors: memory_limiter first in
+// the shipped shape, decode, then the hooks, then batch, if configured,
+// last so it batches what is exported.
 func (c Config) Processors() []string {
-	p := append([]string{"tapio_unified"}, c.ExtraProcessors...)
+	var p []string
+	if c.Shipped != nil {
+		p = append(p, "memory_limiter")
+	}
+	p = append(append(p, "tapio_unified"), c.ExtraProcessors...)
 	if c.BatchTimeout > 0 {
 		p = append(p, "batch")
 	}
@@ -154,7 +164,19 @@ func (c Config) Exporters() []string {
 	if c.OTLPEndpoint != "" {
 		e = append(e, "otlp_http")
 	}
+	if c.Shipped != nil {
+		e = append(e, BackendExporter)
+	}
 	return append(e, c.ExtraExporterIDs...)
+}
+
+// BackendID is the exporter that takes what the agent sends its backend:
+// a pipeline of a test's own (a peer's) sends there too.
+func (c Config) BackendID() string {
+	if c.Shipped != nil {
+		return BackendExporter
+	}
+	return "otlp_http"
 }
 
 // Write renders the configuration into path.
@@ -163,7 +185,10 @@ func (c Config) Write(path string) error {
 		c.RateBurst = c.RateLimit
 	}
 	if len(c.Exporters()) == 0 {
-		return fmt.Errorf("write config: no exporter: set FilePath, OTLPEndpoint or ExtraExporterIDs")
+		return fmt.Errorf("write config: no exporter: set FilePath, OTLPEndpoint, Shipped or ExtraExporterIDs")
+	}
+	if err := c.Shipped.validate(); err != nil {
+		return fmt.Errorf("write config: %w", err)
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -172,6 +197,11 @@ func (c Config) Write(path string) error {
 	logsExporters := c.Exporters()
 	if c.LogsExporters != nil {
 		logsExporters = c.LogsExporters
+	}
+	if c.Shipped != nil {
+		// Beside the connector, as in the agent: the gateway gets every
+		// event straight from the events pipeline.
+		logsExporters = append(slices.Clone(logsExporters), GatewayExporter)
 	}
 	data := struct {
 		Config

@@ -68,3 +68,42 @@ func TestConfigNeedsAnExporter(t *testing.T) {
 	require.NoError(t, err)
 	assert.ErrorContains(t, c.Write(filepath.Join(t.TempDir(), "c.yaml")), "no exporter")
 }
+
+func TestConfigRendersTheShippedShape(t *testing.T) {
+	c, err := NewConfig("/cni/*.log")
+	require.NoError(t, err)
+	c.Systemd = &SystemdSource{BusAddress: "unix:path=/x", JournalDir: "/j", Units: []string{"a"}}
+	c.Shipped = &ShippedShape{StorageDir: "/s", BackendEndpoint: "127.0.0.1:1", GatewayEndpoint: "127.0.0.1:2"}
+	// As the e2e hooks put the correlation connector in front.
+	c.LogsExporters = []string{"tapio_correlation"}
+	m := render(t, c)
+
+	ext := m["extensions"].(map[string]any)
+	assert.Equal(t, "/s", ext["file_storage"].(map[string]any)["directory"])
+	assert.Contains(t, m["service"].(map[string]any)["extensions"], "file_storage")
+	receivers := m["receivers"].(map[string]any)
+	assert.Equal(t, "file_storage", receivers["tapio_cni"].(map[string]any)["storage"])
+	assert.Equal(t, "file_storage", receivers["tapio_systemd"].(map[string]any)["storage"])
+
+	exporters := m["exporters"].(map[string]any)
+	backend := exporters[BackendExporter].(map[string]any)
+	assert.Equal(t, "127.0.0.1:1", backend["endpoint"])
+	assert.NotContains(t, backend, "compression", "the agent keeps the exporter's default")
+	assert.Equal(t, "file_storage", backend["sending_queue"].(map[string]any)["storage"])
+	lb := exporters[GatewayExporter].(map[string]any)
+	assert.Equal(t, []any{"127.0.0.1:2"}, lb["resolver"].(map[string]any)["static"].(map[string]any)["hostnames"])
+	assert.NotContains(t, exporters, "otlp_http")
+
+	logs := logsPipeline(t, m)
+	assert.Equal(t, []any{"memory_limiter", "tapio_unified", "batch"}, logs["processors"])
+	assert.Equal(t, []any{"tapio_correlation", GatewayExporter}, logs["exporters"])
+	assert.Equal(t, []string{BackendExporter}, c.Exporters(), "what hangs off the connector")
+	assert.Equal(t, BackendExporter, c.BackendID())
+}
+
+func TestConfigShippedNeedsItsEndpoints(t *testing.T) {
+	c, err := NewConfig("/cni/*.log")
+	require.NoError(t, err)
+	c.Shipped = &ShippedShape{StorageDir: "/s", BackendEndpoint: "127.0.0.1:1"}
+	assert.ErrorContains(t, c.Write(filepath.Join(t.TempDir(), "c.yaml")), "GatewayEndpoint")
+}

@@ -12,14 +12,17 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/grpc"
 )
 
-// Sink is an OTLP/HTTP logs server that stamps each request's arrival:
-// the collector's otlp_http exporter sends to it, so the time from an
-// event's own timestamp to its export is measured on one clock, without
-// the file exporter's flush interval in the way.
+// Sink is an OTLP logs server (OTLP/HTTP from ListenSink, OTLP/gRPC from
+// ListenGRPCSink) that stamps each request's arrival: the collector's
+// OTLP exporter sends to it, so the time from an event's own timestamp to
+// its export is measured on one clock, without the file exporter's flush
+// interval in the way.
 type Sink struct {
 	srv  *http.Server
+	grpc *grpc.Server
 	ln   net.Listener
 	done chan struct{}
 
@@ -35,27 +38,45 @@ type Sink struct {
 // load a record belongs to ("" for the host's own events, which are
 // counted but not timed); it is called one record at a time.
 func ListenSink(classify func(plog.LogRecord) string) (*Sink, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := newSink(classify)
 	if err != nil {
-		return nil, fmt.Errorf("listen sink: %w", err)
+		return nil, err
 	}
-	s := &Sink{ln: ln, done: make(chan struct{}), classify: classify,
-		classes: map[string]uint64{}, latencies: map[string][]time.Duration{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/logs", s.logs)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.done)
-		_ = s.srv.Serve(ln)
+		_ = s.srv.Serve(s.ln)
 	}()
 	return s, nil
 }
 
-// Endpoint is the otlp_http exporter's endpoint for this sink.
-func (s *Sink) Endpoint() string { return "http://" + s.ln.Addr().String() }
+func newSink(classify func(plog.LogRecord) string) (*Sink, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen sink: %w", err)
+	}
+	return &Sink{ln: ln, done: make(chan struct{}), classify: classify,
+		classes: map[string]uint64{}, latencies: map[string][]time.Duration{}}, nil
+}
+
+// Endpoint is the exporter's endpoint for this sink: a URL for otlp_http,
+// host:port for an OTLP/gRPC exporter.
+func (s *Sink) Endpoint() string {
+	if s.grpc != nil {
+		return s.ln.Addr().String()
+	}
+	return "http://" + s.ln.Addr().String()
+}
 
 // Close stops the server.
 func (s *Sink) Close() error {
+	if s.grpc != nil {
+		s.grpc.Stop()
+		<-s.done
+		return nil
+	}
 	err := s.srv.Close()
 	<-s.done
 	if errors.Is(err, http.ErrServerClosed) {
@@ -76,9 +97,19 @@ func (s *Sink) logs(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not an OTLP logs request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	s.take(req.Logs(), arrived)
+	out, _ := plogotlp.NewExportResponse().MarshalProto()
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// take counts one export request's records and times the classified ones
+// from their own timestamp to arrived.
+func (s *Sink) take(ld plog.Logs, arrived time.Time) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.requests++
-	rls := req.Logs().ResourceLogs()
+	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
@@ -97,10 +128,6 @@ func (s *Sink) logs(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.mu.Unlock()
-	out, _ := plogotlp.NewExportResponse().MarshalProto()
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	_, _ = w.Write(out)
 }
 
 // Requests is how many export requests arrived so far: each is one trip

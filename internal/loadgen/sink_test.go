@@ -11,6 +11,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding/gzip"
 )
 
 func logsWith(stamps ...time.Time) plog.Logs {
@@ -64,4 +67,29 @@ func TestSinkRejectsWhatIsNotOTLP(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Zero(t, s.Records())
 	assert.Zero(t, s.Requests(), "a rejected request is not an export")
+}
+
+func TestGRPCSinkTakesGzippedOTLP(t *testing.T) {
+	s, err := ListenGRPCSink(func(lr plog.LogRecord) string {
+		v, _ := lr.Attributes().Get("class")
+		return v.Str()
+	})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	assert.NotContains(t, s.Endpoint(), "://", "an OTLP/gRPC exporter takes host:port")
+
+	conn, err := grpc.NewClient(s.Endpoint(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	now := time.Now()
+	_, err = plogotlp.NewGRPCClient(conn).Export(t.Context(),
+		plogotlp.NewExportRequestFromLogs(logsWith(now.Add(-10*time.Millisecond))), grpc.UseCompressor(gzip.Name))
+	require.NoError(t, err)
+
+	assert.Equal(t, uint64(2), s.Records())
+	assert.Equal(t, uint64(1), s.Requests())
+	assert.Equal(t, uint64(1), s.Class("mine"))
+	q, n := s.Latency([]float64{0.5})
+	assert.Equal(t, 1, n)
+	assert.GreaterOrEqual(t, q[0], 10*time.Millisecond)
 }

@@ -67,7 +67,7 @@ func enrichAndCorrelate(tb testing.TB, cfg *loadgen.Config) (enrich, correlation
 	if correlation {
 		// The exporters move behind the connector, so they must be known
 		// now; one set later would receive nothing.
-		require.True(tb, cfg.FilePath != "" || cfg.OTLPEndpoint != "", "set the exporters before the hooks")
+		require.NotEmpty(tb, cfg.Exporters(), "set the exporters before the hooks")
 		// The connector passes every event on and adds incidents; the
 		// exporters hang off its pipeline so each record is written once.
 		cfg.Connectors = "  tapio_correlation: {}"

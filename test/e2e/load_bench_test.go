@@ -26,6 +26,16 @@ var (
 	// each batch becomes one export request downstream.
 	ebpfReadInterval  = flag.Duration("load.read-interval", 0, "tapio_ebpf read_interval for BenchmarkAgentLoad; 0 keeps the receiver's default, as the shipped agent does")
 	ebpfMaxBatchDelay = flag.Duration("load.batch-delay", 0, "tapio_ebpf max_batch_delay for BenchmarkAgentLoad; 0 keeps the receiver's default")
+	// The shipped agent exports every event twice (backend and gateway),
+	// over OTLP/gRPC with gzip, through a persistent queue; the lite shape
+	// is the benchmark before it followed deploy/config/agent.yaml, kept
+	// to compare against earlier figures.
+	loadShape = flag.String("load.shape", shapeShipped, "shipped: the pipeline of deploy/config/agent.yaml (memory_limiter, OTLP/gRPC backend with a file_storage queue, load_balancing to a gateway sink); lite: one uncompressed OTLP/HTTP export with an in-memory queue")
+)
+
+const (
+	shapeShipped = "shipped"
+	shapeLite    = "lite"
 )
 
 // BenchmarkAgentLoad drives the built collector with real kernel events,
@@ -56,6 +66,7 @@ func (env *loadEnv) idle(b *testing.B) {
 	require.NoError(b, err)
 	profiled := profileCPU(b, r, "idle", *loadIdle)
 	req0, rec0 := r.sink.Requests(), r.sink.Records()
+	gw0 := r.gatewayCounts()
 	start := time.Now()
 	select {
 	case <-time.After(*loadIdle):
@@ -67,6 +78,10 @@ func (env *loadEnv) idle(b *testing.B) {
 	profiled()
 	b.ReportMetric(loadgen.CPUPercent(before, after, time.Since(start)), "cpu%")
 	b.ReportMetric(exports.perSecond(), "exports/s")
+	gw := r.gatewayRate(gw0, time.Since(start))
+	if r.gateway != nil {
+		b.ReportMetric(gw.perSecond(), "gw-exports/s")
+	}
 	b.ReportMetric(mb(after.RSS), "rss-MB")
 	b.ReportMetric(mb(after.RSSAnon), "rss-anon-MB")
 	b.ReportMetric(mb(after.RSSFile), "rss-file-MB")
@@ -146,6 +161,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	require.NoError(b, err)
 	peak := sample(ctx, r.col.PID, 100*time.Millisecond)
 	req0, rec0 := r.sink.Requests(), r.sink.Records()
+	gw0 := r.gatewayCounts()
 	profiled := profileCPU(b, r, "rate="+rateName(rate), *loadDuration)
 	start := time.Now()
 	tallies := make([]loadgen.Tally, len(shares))
@@ -160,6 +176,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	wg.Wait()
 	wall := time.Since(start)
 	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: wall}
+	gwExports := r.gatewayRate(gw0, wall)
 	u1, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	own1, err := loadgen.ReadUsage(r.col.PID)
@@ -180,7 +197,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	report(b, env, r, result{
 		rate: rate, wall: wall, tallies: tallies, ledger: l, drained: drained,
 		cpu: loadgen.CPUPercent(u0, u1, wall), ownCPU: loadgen.CPUPercent(own0, own1, wall),
-		peakRSS: peakRSS, endRSS: u2.RSS, exports: exports,
+		peakRSS: peakRSS, endRSS: u2.RSS, exports: exports, gatewayExports: gwExports,
 		machineBusy: loadgen.BusyPercent(machine0, machine1), cpus: machine1.CPUs,
 	})
 }
@@ -201,6 +218,21 @@ func (e exportRate) String() string {
 		per = float64(e.records) / float64(e.requests)
 	}
 	return fmt.Sprintf("%.0f export requests/s, %.1f records a request", e.perSecond(), per)
+}
+
+// gatewayCounts is the gateway sink's requests and records so far; zero
+// in the lite shape, which has no gateway.
+func (r *run) gatewayCounts() [2]uint64 {
+	if r.gateway == nil {
+		return [2]uint64{}
+	}
+	return [2]uint64{r.gateway.Requests(), r.gateway.Records()}
+}
+
+// gatewayRate is the load_balancing exporter's sending since c0.
+func (r *run) gatewayRate(c0 [2]uint64, wall time.Duration) exportRate {
+	c := r.gatewayCounts()
+	return exportRate{requests: c[0] - c0[0], records: c[1] - c0[1], wall: wall}
 }
 
 func rateName(rate float64) string {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -82,9 +83,12 @@ func newLoadEnv(b *testing.B) *loadEnv {
 
 // run is one collector and the sources pointed at it.
 type run struct {
-	cfg         loadgen.Config
-	col         *loadgen.Collector
-	sink        *loadgen.Sink
+	cfg  loadgen.Config
+	col  *loadgen.Collector
+	sink *loadgen.Sink
+	// gateway is the load_balancing exporter's sink in the shipped shape
+	// (nil in the lite one): every event once more, no incidents.
+	gateway     *loadgen.Sink
 	ready       time.Duration
 	cniFile     string
 	journalUnit string
@@ -114,29 +118,25 @@ func (env *loadEnv) start(b *testing.B) *run {
 	// tests' faster poll would add idle wakeups the agent does not have.
 	cfg.CNIPollInterval = cnireceiver.NewFactory().CreateDefaultConfig().(*cnireceiver.Config).PollInterval
 	cfg.EBPFReadInterval, cfg.EBPFMaxBatchDelay = *ebpfReadInterval, *ebpfMaxBatchDelay
-	if env.filelog {
-		filelogPeer(&cfg)
-	}
 	cfg.LogLevel = "warn"
 	if *loadProfile != "" {
 		cfg.PprofPort, err = loadgen.FreePort()
 		require.NoError(b, err)
 	}
 
-	cls := newClassifier(env.tcp.Port())
-	cls.journalUnit = unit + ".service"
-	sink, err := loadgen.ListenSink(cls.classify)
-	require.NoError(b, err)
-	b.Cleanup(func() { sink.Close() })
-	cfg.OTLPEndpoint = sink.Endpoint()
+	sink, gateway := env.sinks(b, &cfg, unit+".service", n)
+	if env.filelog {
+		// After the sinks: the peer sends through the backend exporter.
+		filelogPeer(&cfg)
+	}
 	if env.cluster != nil {
 		cfg.K8s = &loadgen.K8sSource{Kubeconfig: env.cluster.Kubeconfig(k8stest.AdminUser)}
 	}
 	// After the exporters are set: with the connector they move behind it.
 	enrich, correlate := enrichAndCorrelate(b, &cfg)
 	if env.runs == 1 {
-		b.Logf("pipeline: tapio_k8s_enrich %v, tapio_correlation %v, filelog peer %v; tapio_ebpf read_interval %s, max_batch_delay %s (0s: the receiver's default); tapio_cni poll_interval %s",
-			enrich, correlate, env.filelog, cfg.EBPFReadInterval, cfg.EBPFMaxBatchDelay, cfg.CNIPollInterval)
+		b.Logf("shape %s; pipeline: tapio_k8s_enrich %v, tapio_correlation %v, filelog peer %v; tapio_ebpf read_interval %s, max_batch_delay %s (0s: the receiver's default); tapio_cni poll_interval %s",
+			*loadShape, enrich, correlate, env.filelog, cfg.EBPFReadInterval, cfg.EBPFMaxBatchDelay, cfg.CNIPollInterval)
 	}
 
 	// The journal lines come from a real unit: cat copies a fifo the
@@ -154,7 +154,7 @@ func (env *loadEnv) start(b *testing.B) *run {
 	cni, err := os.OpenFile(cniFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	require.NoError(b, err)
 
-	r := &run{cfg: cfg, sink: sink, cniFile: cniFile, journal: journal, journalUnit: unit + ".service"}
+	r := &run{cfg: cfg, sink: sink, gateway: gateway, cniFile: cniFile, journal: journal, journalUnit: unit + ".service"}
 	var flushJournal, flushCNI func() error
 	r.journalOp, flushJournal = loadgen.LineOp(journal, 1, func(seq uint64) string {
 		return "L" + strconv.FormatUint(seq, 10) + journalMarker + "\n"
@@ -192,6 +192,42 @@ func (env *loadEnv) start(b *testing.B) *run {
 	r.ready, err = r.col.WaitReady(ctx, cfg.HealthURL())
 	require.NoError(b, err)
 	return r
+}
+
+// sinks starts the run's sinks and points cfg's exporters at them: the
+// backend's, where latency is measured, and in the shipped shape the
+// gateway's. Each has its own classifier (a classifier remembers the DNS
+// names it saw, and each sink sees every name once).
+func (env *loadEnv) sinks(b *testing.B, cfg *loadgen.Config, journalUnit, n string) (backend, gateway *loadgen.Sink) {
+	b.Helper()
+	classify := func() func(plog.LogRecord) string {
+		cls := newClassifier(env.tcp.Port())
+		cls.journalUnit = journalUnit
+		return cls.classify
+	}
+	switch *loadShape {
+	case shapeLite:
+		backend, err := loadgen.ListenSink(classify())
+		require.NoError(b, err)
+		b.Cleanup(func() { backend.Close() })
+		cfg.OTLPEndpoint = backend.Endpoint()
+		return backend, nil
+	case shapeShipped:
+		backend, err := loadgen.ListenGRPCSink(classify())
+		require.NoError(b, err)
+		b.Cleanup(func() { backend.Close() })
+		gateway, err := loadgen.ListenGRPCSink(classify())
+		require.NoError(b, err)
+		b.Cleanup(func() { gateway.Close() })
+		cfg.Shipped = &loadgen.ShippedShape{
+			StorageDir:      filepath.Join(env.dir, "storage-"+n),
+			BackendEndpoint: backend.Endpoint(),
+			GatewayEndpoint: gateway.Endpoint(),
+		}
+		return backend, gateway
+	}
+	b.Fatalf("-load.shape %q: want %s or %s", *loadShape, shapeShipped, shapeLite)
+	return nil, nil
 }
 
 // journalStored counts the load lines journald kept for the run's unit,

@@ -25,9 +25,13 @@ func filelogPeer(cfg *loadgen.Config) {
 		cfg.ExtraPipelines += "\n"
 	}
 	cfg.ExtraPipelines += `    logs/filelog:
-      receivers: [filelog/cni]
-      processors: [batch]
-      exporters: [otlp_http]`
+      receivers: [filelog/cni]`
+	if cfg.BatchTimeout > 0 {
+		cfg.ExtraPipelines += `
+      processors: [batch]`
+	}
+	cfg.ExtraPipelines += `
+      exporters: [` + cfg.BackendID() + `]`
 }
 
 // filelogOperators parses Calico's timestamp; indented for filelogPeer.

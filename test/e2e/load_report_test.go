@@ -24,6 +24,8 @@ type result struct {
 	ownCPU          float64
 	peakRSS, endRSS uint64
 	exports         exportRate
+	// gatewayExports is the load_balancing leg's, in the shipped shape.
+	gatewayExports exportRate
 	// machineBusy is how busy the machine's cores were, collector and load
 	// generators together, in percent of all of them.
 	machineBusy float64
@@ -42,12 +44,16 @@ func settleLedger(b *testing.B, r *run, before loadgen.Metrics) ledger {
 		// The filelog peer's records are read by a receiver outside the
 		// ledger's counters, and incidents are made by the connector, not
 		// read: both are reported apart.
-		exported := r.sink.Records() - r.sink.Classes(classFilelog, classIncident)
-		loss := r.sink.Class(classLoss)
+		// The gateway gets neither: its records are all reads.
+		backend := exportCount{records: r.sink.Records() - r.sink.Classes(classFilelog, classIncident), loss: r.sink.Class(classLoss)}
+		var gw *exportCount
+		if r.gateway != nil {
+			gw = &exportCount{records: r.gateway.Records(), loss: r.gateway.Class(classLoss)}
+		}
 		m, err := loadgen.Scrape(b.Context(), r.cfg.MetricsURL())
 		require.NoError(b, err)
-		l := newLedger(before, m, exported, loss)
-		if l.unaccounted() <= 0 || time.Now().After(deadline) {
+		l := newLedger(before, m, r.cfg.BackendID(), backend, gw)
+		if (l.unaccounted() <= 0 && l.gwUnaccounted() <= 0) || time.Now().After(deadline) {
 			return l
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -102,17 +108,27 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.ReportMetric(float64(res.ledger.lostKernel), "lost-kernel")
 	b.ReportMetric(float64(res.ledger.dropped), "dropped")
 	b.ReportMetric(float64(res.ledger.unaccounted()), "unaccounted")
+	if r.gateway != nil {
+		b.ReportMetric(res.gatewayExports.perSecond(), "gw-exports/s")
+		b.ReportMetric(float64(res.ledger.gwUnaccounted()), "gw-unaccounted")
+	}
 	b.ReportMetric(float64(missing), "ops-missing")
 	b.ReportMetric(ms(r.ready), "ready-ms")
 	b.Logf("rate %s for %s: %.0f ops/s, collector read %.0f events/s; cpu %.1f%% of one core; rss peak %.1f MB, end %.1f MB; "+
 		"kernel event latency p50 %s p99 %s over %d records; drained: %v",
 		rateName(res.rate), res.wall.Round(time.Millisecond), float64(ops)/res.wall.Seconds(), read, res.cpu,
 		mb(res.peakRSS), mb(res.endRSS), p[0].Round(10*time.Microsecond), p[1].Round(10*time.Microsecond), timed, res.drained)
+	if r.gateway != nil {
+		b.Logf("gateway (load_balancing) during the load: %s", res.gatewayExports)
+	}
 	b.Logf("exporter during the load: %s; the machine's %d cores were %.0f%% busy (collector, load generators, journald, kernel)",
 		res.exports, res.cpus, res.machineBusy)
 	b.Logf("ledger: produced %d operations, %d missing from the export, %d journal lines journald did not keep; %s",
 		ops, missing, journaldLost, res.ledger)
 	b.Logf("load records by class: %s", r.sink.Summary())
+	if r.gateway != nil {
+		b.Logf("at the gateway: %s", r.gateway.Summary())
+	}
 	if n := r.sink.Class(classIncident); n > 0 {
 		b.Logf("incident records from tapio_correlation: %d", n)
 	}

@@ -3,6 +3,7 @@ package cgroups
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -73,10 +74,8 @@ func TestIDsWalkIsRateLimited(t *testing.T) {
 
 func TestPIDsReadProc(t *testing.T) {
 	proc := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(proc, "42"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(proc, "42", "cgroup"), []byte("0::/kubepods/pod"+uid+"/"+cid+"\n"), 0o644))
-	require.NoError(t, os.MkdirAll(filepath.Join(proc, "7"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(proc, "7", "cgroup"), []byte("0::/system.slice/sshd.service\n"), 0o644))
+	writeProcCgroup(t, proc, 42, "/kubepods/pod"+uid+"/"+cid)
+	writeProcCgroup(t, proc, 7, "/system.slice/sshd.service")
 	pids := NewPIDs(proc, time.Minute)
 	now := time.Now()
 
@@ -102,6 +101,15 @@ func TestPIDsReadProc(t *testing.T) {
 }
 
 // countReads makes p count what it reads through an injected reader.
+// writeProcCgroup makes <proc>/<pid>/cgroup say the process is in the v2
+// cgroup path, as the kernel writes it.
+func writeProcCgroup(t *testing.T, proc string, pid int, path string) {
+	t.Helper()
+	dir := filepath.Join(proc, strconv.Itoa(pid))
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"), []byte("0::"+path+"\n"), 0o644))
+}
+
 func countReads(p *PIDs) *int {
 	n := 0
 	read := p.read
@@ -119,9 +127,7 @@ func countReads(p *PIDs) *int {
 // otherwise fail to read it once each.
 func TestPIDsRereadWhenTheProcessShowsOtherwise(t *testing.T) {
 	proc := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(proc, "42"), 0o755))
-	cg := filepath.Join(proc, "42", "cgroup")
-	require.NoError(t, os.WriteFile(cg, []byte("0::/system.slice/containerd.service\n"), 0o644))
+	writeProcCgroup(t, proc, 42, "/system.slice/containerd.service")
 	pids := NewPIDs(proc, time.Minute)
 	reads := countReads(pids)
 	now := time.Now()
@@ -133,7 +139,7 @@ func TestPIDsRereadWhenTheProcessShowsOtherwise(t *testing.T) {
 	_, _ = pids.Resolve(42, Seen{}, now)
 	assert.Equal(t, 1, *reads, "same process, as far as the events show")
 
-	require.NoError(t, os.WriteFile(cg, []byte("0::/kubepods/pod"+uid+"/"+cid+"\n"), 0o644))
+	writeProcCgroup(t, proc, 42, "/kubepods/pod"+uid+"/"+cid)
 	e, _ = pids.Resolve(42, Seen{CgroupID: 6, MntNS: 7}, now)
 	assert.True(t, e.InPod, "moved: a new cgroup id reads again")
 	assert.Equal(t, 2, *reads)
@@ -156,9 +162,7 @@ func TestPIDsOutsidePodsTrustsOnlyLongLivedNamespaces(t *testing.T) {
 	self := mountNS("/proc/self/ns/mnt")
 	require.NotZero(t, self, "cannot read /proc/self/ns/mnt")
 	proc := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(proc, "42"), 0o755))
-	cg := filepath.Join(proc, "42", "cgroup")
-	require.NoError(t, os.WriteFile(cg, []byte("0::/\n"), 0o644))
+	writeProcCgroup(t, proc, 42, "/")
 	pids := NewPIDs(proc, time.Minute)
 	reads := countReads(pids)
 	now := time.Now()
@@ -177,7 +181,7 @@ func TestPIDsOutsidePodsTrustsOnlyLongLivedNamespaces(t *testing.T) {
 	_, _ = pids.Resolve(42, other, now)
 	assert.False(t, pids.OutsidePods(45, other, now), "a namespace number that may be reused is never trusted")
 
-	require.NoError(t, os.WriteFile(cg, []byte("0::/kubepods/pod"+uid+"/"+cid+"\n"), 0o644))
+	writeProcCgroup(t, proc, 42, "/kubepods/pod"+uid+"/"+cid)
 	e, _ = pids.Resolve(42, Seen{CgroupID: 9, MntNS: self}, now)
 	assert.True(t, e.InPod)
 	assert.False(t, pids.OutsidePods(46, host, now), "a pod process in the namespace withdraws the verdict")

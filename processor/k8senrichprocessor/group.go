@@ -197,7 +197,9 @@ func (g *regroup) walkScope(rl plog.ResourceLogs, sl plog.ScopeLogs, f func(plog
 	// A scope whose records all go to one group (a burst from one
 	// process) hands over its records whole: moving one by one allocates
 	// a record in the group for each.
-	if d := g.dest[0]; len(g.touched) == 1 && g.slots[d].add == lrs.Len() {
+	// The group is touched[0]: dest[0] may be a held or staying record.
+	if len(g.touched) == 1 && g.slots[g.touched[0]].add == lrs.Len() {
+		d := g.touched[0]
 		g.slots[d].add = 0
 		lrs.MoveAndAppendTo(g.slots[d].lrs)
 		return true

@@ -28,6 +28,13 @@ type ShippedShape struct {
 	// BackendEndpoint and GatewayEndpoint are host:port of OTLP/gRPC
 	// servers (ListenGRPCSink).
 	BackendEndpoint, GatewayEndpoint string
+
+	// Variations to measure against the shipped file, which the empty
+	// values keep: each leg's compression ("none", "snappy", "zstd";
+	// empty: as shipped), and the backend's sending queue in memory
+	// instead of on file_storage.
+	GatewayCompression, BackendCompression string
+	BackendQueueInMemory                   bool
 }
 
 func (s *ShippedShape) validate() error {

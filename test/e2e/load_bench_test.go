@@ -24,8 +24,13 @@ var (
 	loadIdle     = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
 	// The eBPF receiver's batching is where CPU is traded against latency:
 	// each batch becomes one export request downstream.
-	ebpfReadInterval  = flag.Duration("load.read-interval", 0, "tapio_ebpf read_interval for BenchmarkAgentLoad; 0 keeps the receiver's default, as the shipped agent does")
-	ebpfMaxBatchDelay = flag.Duration("load.batch-delay", 0, "tapio_ebpf max_batch_delay for BenchmarkAgentLoad; 0 keeps the receiver's default")
+	ebpfReadInterval = flag.Duration("load.read-interval", 0, "tapio_ebpf read_interval for BenchmarkAgentLoad; 0 keeps the receiver's default, as the shipped agent does")
+	// Variations of the shipped shape's exporters, to measure what each
+	// costs; empty keeps deploy/config/agent.yaml's choice.
+	gatewayCompression = flag.String("load.gateway-compression", "", "shipped shape: load_balancing's OTLP/gRPC compression (none, snappy, zstd, gzip); empty keeps the shipped one")
+	backendCompression = flag.String("load.backend-compression", "", "shipped shape: the backend exporter's compression; empty keeps the shipped one")
+	backendQueue       = flag.String("load.backend-queue", "disk", "shipped shape: disk keeps the backend's sending queue on file_storage as shipped; memory keeps it in memory")
+	ebpfMaxBatchDelay  = flag.Duration("load.batch-delay", 0, "tapio_ebpf max_batch_delay for BenchmarkAgentLoad; 0 keeps the receiver's default")
 	// The shipped agent exports every event twice (backend and gateway),
 	// over OTLP/gRPC with gzip, through a persistent queue; the lite shape
 	// is the benchmark before it followed deploy/config/agent.yaml, kept

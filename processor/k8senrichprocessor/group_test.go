@@ -209,3 +209,30 @@ func TestOneContainersScopeMovesWhole(t *testing.T) {
 		assert.Equal(t, StatusResolved, st.Str())
 	}
 }
+
+// A scope whose first record stays (a host process's connection) and
+// whose other records are all one container's moves those records alone:
+// the whole-scope hand-over must read the group from the records that go
+// to it, not from the first record, whose place is "stay" (this panicked
+// the agent before).
+func TestScopeStartingWithAStayingRecordMovesTheRest(t *testing.T) {
+	p, pods := groupFixture(t)
+	now := time.Now()
+	ld := plog.NewLogs()
+	lrs := rawResource(ld)
+	host := tcpEvent(0, "192.168.1.5", "192.168.1.9", now)
+	host.WriteTo(lrs.AppendEmpty())
+	var ids []string
+	for _, ev := range []*unifiedevent.Event{execEvent(101, now), oomEvent(101, now)} {
+		ev.WriteTo(lrs.AppendEmpty())
+		ids = append(ids, ev.ID)
+	}
+
+	out, err := p.processLogs(t.Context(), ld)
+	require.NoError(t, err)
+	rls := out.ResourceLogs()
+	require.Equal(t, 2, rls.Len(), "the original keeps the host's record; the pod gets its own Resource")
+	assert.Equal(t, []string{host.ID}, eventIDs(rls.At(0).ScopeLogs().At(0).LogRecords()))
+	assert.Equal(t, pods[0].UID, rls.At(1).Resource().Attributes().AsRaw()["k8s.pod.uid"])
+	assert.Equal(t, ids, eventIDs(rls.At(1).ScopeLogs().At(0).LogRecords()))
+}

@@ -6,10 +6,11 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	// The codecs the collector's own OTLP/gRPC servers take (gzip, snappy,
+	// zstd) are registered by configgrpc, as in the gateway, so the sink
+	// takes whatever compression the agent's exporters are given.
+	_ "go.opentelemetry.io/collector/config/configgrpc"
 	"google.golang.org/grpc"
-	// The agent's OTLP/gRPC exporters compress with gzip by default; the
-	// server must know the codec to take their requests as shipped.
-	_ "google.golang.org/grpc/encoding/gzip"
 )
 
 // ListenGRPCSink starts a sink that speaks OTLP/gRPC, as the agent's

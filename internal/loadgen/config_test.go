@@ -88,8 +88,8 @@ func TestConfigRendersTheShippedShape(t *testing.T) {
 	exporters := m["exporters"].(map[string]any)
 	backend := exporters[BackendExporter].(map[string]any)
 	assert.Equal(t, "127.0.0.1:1", backend["endpoint"])
-	assert.NotContains(t, backend, "compression", "the agent keeps the exporter's default")
-	assert.Equal(t, "file_storage", backend["sending_queue"].(map[string]any)["storage"])
+	assert.Equal(t, "gzip", backend["compression"])
+	assert.NotContains(t, backend["sending_queue"], "storage", "in memory, as shipped")
 	lb := exporters[GatewayExporter].(map[string]any)
 	assert.Equal(t, []any{"127.0.0.1:2"}, lb["resolver"].(map[string]any)["static"].(map[string]any)["hostnames"])
 	assert.NotContains(t, exporters, "otlp_http")
@@ -106,4 +106,49 @@ func TestConfigShippedNeedsItsEndpoints(t *testing.T) {
 	require.NoError(t, err)
 	c.Shipped = &ShippedShape{StorageDir: "/s", BackendEndpoint: "127.0.0.1:1"}
 	assert.ErrorContains(t, c.Write(filepath.Join(t.TempDir(), "c.yaml")), "GatewayEndpoint")
+}
+
+// The shipped shape is deploy/config/agent.yaml's: its exporters and
+// memory_limiter are compared key by key, leaving out only what names a
+// place (endpoints, TLS, how the gateways are found), so a change to the
+// agent's file that the benchmark does not follow fails here.
+func TestShippedShapeFollowsTheAgentConfig(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "config", "agent.yaml"))
+	require.NoError(t, err)
+	var agent map[string]any
+	require.NoError(t, yaml.Unmarshal(data, &agent))
+
+	c, err := NewConfig("/cni/*.log")
+	require.NoError(t, err)
+	c.Shipped = &ShippedShape{StorageDir: "/s", BackendEndpoint: "127.0.0.1:1", GatewayEndpoint: "127.0.0.1:2"}
+	c.LogsExporters = []string{"tapio_correlation"}
+	bench := render(t, c)
+
+	var placeless func(map[string]any) map[string]any
+	placeless = func(m map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range m {
+			switch k {
+			case "endpoint", "tls", "resolver":
+				continue
+			}
+			if sub, ok := v.(map[string]any); ok {
+				v = placeless(sub)
+			}
+			out[k] = v
+		}
+		return out
+	}
+	section := func(m map[string]any, kind, id string) map[string]any {
+		t.Helper()
+		v, ok := m[kind].(map[string]any)[id].(map[string]any)
+		require.True(t, ok, "%s %s", kind, id)
+		return placeless(v)
+	}
+	for _, id := range []string{BackendExporter, GatewayExporter} {
+		assert.Equal(t, section(agent, "exporters", id), section(bench, "exporters", id), "exporter %s", id)
+	}
+	assert.Equal(t, section(agent, "processors", "memory_limiter"), section(bench, "processors", "memory_limiter"))
+	agentLogs := agent["service"].(map[string]any)["pipelines"].(map[string]any)["logs/events"].(map[string]any)
+	assert.Equal(t, agentLogs["exporters"], logsPipeline(t, bench)["exporters"])
 }

@@ -11,13 +11,13 @@ const (
 // ShippedShape is what deploy/config/agent.yaml adds to the pipeline that
 // the lighter test shape leaves out, each a cost on every event:
 //   - memory_limiter first in the logs pipeline;
-//   - the backend leg over OTLP/gRPC with the exporter's default (gzip)
-//     compression and its sending queue persisted on file_storage;
+//   - the backend leg over OTLP/gRPC with gzip and an in-memory sending
+//     queue;
 //   - a second full export of every event, load_balancing to the gateway
-//     over OTLP/gRPC, beside the logs pipeline's other exporters (the
-//     correlation connector when there is one: the fanout then clones
-//     each batch for the connector, which mutates it);
-//   - tapio_cni and tapio_systemd checkpointing to the same file_storage.
+//     over OTLP/gRPC with snappy, beside the logs pipeline's other
+//     exporters (the correlation connector when there is one: the fanout
+//     then clones each batch for the connector, which mutates it);
+//   - tapio_cni and tapio_systemd checkpointing to file_storage.
 //
 // Only the addresses differ: the gateway is found through a static list
 // of one address instead of the headless Service's DNS, and both legs
@@ -29,12 +29,13 @@ type ShippedShape struct {
 	// servers (ListenGRPCSink).
 	BackendEndpoint, GatewayEndpoint string
 
-	// Variations to measure against the shipped file, which the empty
-	// values keep: each leg's compression ("none", "snappy", "zstd";
-	// empty: as shipped), and the backend's sending queue in memory
-	// instead of on file_storage.
+	// Variations to measure against the shipped file, which the zero
+	// values keep: each leg's compression ("none", "snappy", "zstd",
+	// "gzip"; empty: as shipped), and the backend's sending queue on
+	// file_storage, the opt-in the agent's file describes, instead of in
+	// memory.
 	GatewayCompression, BackendCompression string
-	BackendQueueInMemory                   bool
+	BackendQueueOnDisk                     bool
 }
 
 func (s *ShippedShape) validate() error {

@@ -29,7 +29,7 @@ var (
 	// costs; empty keeps deploy/config/agent.yaml's choice.
 	gatewayCompression = flag.String("load.gateway-compression", "", "shipped shape: load_balancing's OTLP/gRPC compression (none, snappy, zstd, gzip); empty keeps the shipped one")
 	backendCompression = flag.String("load.backend-compression", "", "shipped shape: the backend exporter's compression; empty keeps the shipped one")
-	backendQueue       = flag.String("load.backend-queue", "disk", "shipped shape: disk keeps the backend's sending queue on file_storage as shipped; memory keeps it in memory")
+	backendQueue       = flag.String("load.backend-queue", "memory", "shipped shape: memory keeps the backend's sending queue in memory, as shipped; disk puts it on file_storage, the agent's documented opt-in")
 	ebpfMaxBatchDelay  = flag.Duration("load.batch-delay", 0, "tapio_ebpf max_batch_delay for BenchmarkAgentLoad; 0 keeps the receiver's default")
 	// The shipped agent exports every event twice (backend and gateway),
 	// over OTLP/gRPC with gzip, through a persistent queue; the lite shape

@@ -138,8 +138,8 @@ func (env *loadEnv) start(b *testing.B) *run {
 		b.Logf("shape %s; pipeline: tapio_k8s_enrich %v, tapio_correlation %v, filelog peer %v; tapio_ebpf read_interval %s, max_batch_delay %s (0s: the receiver's default); tapio_cni poll_interval %s",
 			*loadShape, enrich, correlate, env.filelog, cfg.EBPFReadInterval, cfg.EBPFMaxBatchDelay, cfg.CNIPollInterval)
 		if s := cfg.Shipped; s != nil {
-			b.Logf("shipped exporters: gateway compression %q, backend compression %q (empty: as shipped), backend queue in memory %v",
-				s.GatewayCompression, s.BackendCompression, s.BackendQueueInMemory)
+			b.Logf("shipped exporters: gateway compression %q, backend compression %q (empty: as shipped), backend queue on disk %v",
+				s.GatewayCompression, s.BackendCompression, s.BackendQueueOnDisk)
 		}
 	}
 
@@ -228,9 +228,9 @@ func (env *loadEnv) sinks(b *testing.B, cfg *loadgen.Config, journalUnit, n stri
 			BackendEndpoint: backend.Endpoint(),
 			GatewayEndpoint: gateway.Endpoint(),
 
-			GatewayCompression:   *gatewayCompression,
-			BackendCompression:   *backendCompression,
-			BackendQueueInMemory: *backendQueue == "memory",
+			GatewayCompression: *gatewayCompression,
+			BackendCompression: *backendCompression,
+			BackendQueueOnDisk: *backendQueue == "disk",
 		}
 		return backend, gateway
 	}

@@ -191,11 +191,7 @@ func TestOneContainersScopeMovesWhole(t *testing.T) {
 	ld := plog.NewLogs()
 	var ids []string
 	for range 2 {
-		lrs := rawResource(ld)
-		for _, ev := range []*unifiedevent.Event{execEvent(101, now), oomEvent(101, now)} {
-			ev.WriteTo(lrs.AppendEmpty())
-			ids = append(ids, ev.ID)
-		}
+		ids = append(ids, writeBurstOfPodA(rawResource(ld), now)...)
 	}
 	out, err := p.processLogs(t.Context(), ld)
 	require.NoError(t, err)
@@ -222,11 +218,7 @@ func TestScopeStartingWithAStayingRecordMovesTheRest(t *testing.T) {
 	lrs := rawResource(ld)
 	host := tcpEvent(0, "192.168.1.5", "192.168.1.9", now)
 	host.WriteTo(lrs.AppendEmpty())
-	var ids []string
-	for _, ev := range []*unifiedevent.Event{execEvent(101, now), oomEvent(101, now)} {
-		ev.WriteTo(lrs.AppendEmpty())
-		ids = append(ids, ev.ID)
-	}
+	ids := writeBurstOfPodA(lrs, now)
 
 	out, err := p.processLogs(t.Context(), ld)
 	require.NoError(t, err)
@@ -235,4 +227,15 @@ func TestScopeStartingWithAStayingRecordMovesTheRest(t *testing.T) {
 	assert.Equal(t, []string{host.ID}, eventIDs(rls.At(0).ScopeLogs().At(0).LogRecords()))
 	assert.Equal(t, pods[0].UID, rls.At(1).Resource().Attributes().AsRaw()["k8s.pod.uid"])
 	assert.Equal(t, ids, eventIDs(rls.At(1).ScopeLogs().At(0).LogRecords()))
+}
+
+// writeBurstOfPodA appends an exec and an OOM kill of pod a's container
+// (cgroup 101) and returns their event ids in order.
+func writeBurstOfPodA(lrs plog.LogRecordSlice, at time.Time) []string {
+	var ids []string
+	for _, ev := range []*unifiedevent.Event{execEvent(101, at), oomEvent(101, at)} {
+		ev.WriteTo(lrs.AppendEmpty())
+		ids = append(ids, ev.ID)
+	}
+	return ids
 }

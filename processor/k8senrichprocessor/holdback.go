@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/yairfalse/tapio/internal/tally"
 	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/metadata"
 )
 
@@ -72,7 +73,7 @@ func (h *holdBack) len() int {
 // and sends on the batches that are complete or past their deadline.
 func (p *enrichProcessor) retryHeld(ctx context.Context) {
 	now := p.now()
-	var t tally
+	var t outcomeCounts
 	h := p.hold
 	h.mu.Lock()
 	var due []*heldBatch
@@ -105,7 +106,7 @@ func (p *enrichProcessor) retryHeld(ctx context.Context) {
 // retryBatch enriches the records of b whose pod is now known, moving
 // them under their pod's Resource within b, and returns how many it
 // resolved.
-func (p *enrichProcessor) retryBatch(ctx context.Context, b *heldBatch, now time.Time, t *tally) int {
+func (p *enrichProcessor) retryBatch(ctx context.Context, b *heldBatch, now time.Time, t *outcomeCounts) int {
 	n := 0
 	lag := float64(now.Sub(b.since)) / float64(time.Millisecond)
 	newRegroup(b.logs, p.cache).walk(func(lr plog.LogRecord) place {
@@ -132,7 +133,7 @@ func (p *enrichProcessor) release(ctx context.Context, batches []*heldBatch, rea
 		return nil
 	}
 	now := p.now()
-	var t tally
+	var t outcomeCounts
 	var errs []error
 	for _, b := range batches {
 		newRegroup(b.logs, p.cache).walk(func(lr plog.LogRecord) place {
@@ -167,35 +168,20 @@ func forEach(ld plog.Logs, f func(plog.LogRecord)) {
 	}
 }
 
-// tally counts a batch's outcomes so each attribute set is recorded once
-// per batch rather than once per record.
-// tally counts a batch's outcomes. A handful of distinct ones exist (three
-// statuses, four reasons), so a short list searched with string
-// comparisons (the constants compare by pointer) beats a map that hashes
-// both strings per record.
-type tally []tallied
+// outcomeCounts counts a batch's outcomes, each recorded once per batch.
+type outcomeCounts struct{ tally.Counts[outcome] }
 
-type tallied struct {
-	o outcome
-	n int64
+// add counts o; an outcome without a status (a record held back) is not
+// one yet.
+func (t *outcomeCounts) add(o outcome) {
+	if o.status != "" {
+		t.Add(o)
+	}
 }
 
-func (t *tally) add(o outcome) {
-	if o.status == "" {
-		return
-	}
-	for i := range *t {
-		if (*t)[i].o == o {
-			(*t)[i].n++
-			return
-		}
-	}
-	*t = append(*t, tallied{o: o, n: 1})
-}
-
-func (t tally) record(ctx context.Context, tb *metadata.TelemetryBuilder) {
-	for _, c := range t {
-		o, n := c.o, c.n
+func (t *outcomeCounts) record(ctx context.Context, tb *metadata.TelemetryBuilder) {
+	for _, c := range t.All() {
+		o, n := c.Key, c.N
 		attrs := []attribute.KeyValue{attribute.String("status", o.status)}
 		if o.reason != "" {
 			attrs = append(attrs, attribute.String("reason", o.reason))

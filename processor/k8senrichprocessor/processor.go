@@ -135,7 +135,7 @@ func (p *enrichProcessor) shutdown(ctx context.Context) error {
 // known yet move to the hold-back queue; the rest stay where they are.
 func (p *enrichProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	now := p.now()
-	var tally tally
+	var counts outcomeCounts
 	holding := p.cfg.HoldBack > 0
 	g := getRegroup(ld, p.cache)
 	defer putRegroup(g)
@@ -144,10 +144,10 @@ func (p *enrichProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.L
 		if o.status == "" && o.reason != "" {
 			return place{hold: true}
 		}
-		tally.add(o)
+		counts.add(o)
 		return s
 	})
-	tally.record(ctx, p.telemetry)
+	counts.record(ctx, p.telemetry)
 	if g.heldN > 0 {
 		evicted := p.hold.add(g.held, g.heldN, now, now.Add(p.cfg.HoldBack))
 		if err := p.release(ctx, evicted, reasonHoldBackFull); err != nil {

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/yairfalse/tapio/internal/tally"
 	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/metadata"
 )
 
@@ -27,46 +28,17 @@ type outcome struct {
 	reason  string
 }
 
-// outcomeTally counts a batch's outcomes so each distinct attribute set is
-// recorded once per batch rather than once per record. A batch holds a few
-// distinct outcomes, mostly in runs (one receiver's batch is one source), so
-// a short list tried from the last hit first beats the map it replaces,
-// which hashed three strings per record and was allocated per batch.
-type outcomeTally struct {
-	counts []outcomeCount
-	last   int
-}
-
-type outcomeCount struct {
-	o outcome
-	n int64
-}
-
-func (t *outcomeTally) add(o outcome) {
-	if t.last < len(t.counts) && t.counts[t.last].o == o {
-		t.counts[t.last].n++
-		return
-	}
-	for i := range t.counts {
-		if t.counts[i].o == o {
-			t.counts[i].n++
-			t.last = i
-			return
-		}
-	}
-	t.counts = append(t.counts, outcomeCount{o: o, n: 1})
-	t.last = len(t.counts) - 1
-}
-
-func (t *outcomeTally) record(ctx context.Context, tb *metadata.TelemetryBuilder, opts *outcomeOptions) {
-	for _, c := range t.counts {
-		switch c.o.kind {
+// recordOutcomes records a batch's outcome counts, one Add per distinct
+// attribute set.
+func recordOutcomes(ctx context.Context, tb *metadata.TelemetryBuilder, opts *outcomeOptions, counts []tally.Count[outcome]) {
+	for _, c := range counts {
+		switch c.Key.kind {
 		case outcomeDecoded:
-			tb.TapioUnifiedRecordsDecoded.Add(ctx, c.n, opts.get(c.o))
+			tb.TapioUnifiedRecordsDecoded.Add(ctx, c.N, opts.get(c.Key))
 		case outcomeUndecoded:
-			tb.TapioUnifiedRecordsUndecoded.Add(ctx, c.n, opts.get(c.o))
+			tb.TapioUnifiedRecordsUndecoded.Add(ctx, c.N, opts.get(c.Key))
 		case outcomePassed:
-			tb.TapioUnifiedRecordsPassedThrough.Add(ctx, c.n, opts.get(c.o))
+			tb.TapioUnifiedRecordsPassedThrough.Add(ctx, c.N, opts.get(c.Key))
 		}
 	}
 }

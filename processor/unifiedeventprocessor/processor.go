@@ -14,6 +14,7 @@ import (
 
 	"github.com/yairfalse/tapio/internal/decode"
 	"github.com/yairfalse/tapio/internal/rawrecord"
+	"github.com/yairfalse/tapio/internal/tally"
 	"github.com/yairfalse/tapio/internal/unifiedevent"
 	"github.com/yairfalse/tapio/processor/unifiedeventprocessor/internal/metadata"
 )
@@ -65,8 +66,9 @@ func (p *unifiedProcessor) shutdown(context.Context) error {
 // processLogs decodes every raw record in place. It never fails the batch:
 // a record that cannot be decoded is marked and passed on with the rest.
 func (p *unifiedProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
-	var counts [8]outcomeCount
-	tally := outcomeTally{counts: counts[:0]}
+	var buf [8]tally.Count[outcome]
+	var counts tally.Counts[outcome]
+	counts.Reuse(buf[:])
 	// Each event is written onto its record before the next is decoded,
 	// so one Scratch serves the whole batch.
 	scratch := scratchPool.Get().(*decode.Scratch)
@@ -77,11 +79,11 @@ func (p *unifiedProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				tally.add(p.processRecord(lrs.At(k), scratch))
+				counts.Add(p.processRecord(lrs.At(k), scratch))
 			}
 		}
 	}
-	tally.record(ctx, p.telemetry, &p.outcomeOpts)
+	recordOutcomes(ctx, p.telemetry, &p.outcomeOpts, counts.All())
 	return ld, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/otelcol/otelcoltest"
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/grpc/encoding"
 )
 
 // manifest is the part of builder-config.yaml these tests read.
@@ -147,4 +149,12 @@ func TestValidateNamesTheBadKey(t *testing.T) {
 			assert.Contains(t, err.Error(), want)
 		})
 	}
+}
+
+// Every gRPC exporter and receiver of the binary compresses gzip with
+// internal/grpcgzip's codec, not gRPC's own (codecs.go).
+func TestGzipCodecIsTapios(t *testing.T) {
+	c := encoding.GetCompressor("gzip")
+	require.NotNil(t, c)
+	assert.Equal(t, "github.com/yairfalse/tapio/internal/grpcgzip", reflect.TypeOf(c).Elem().PkgPath())
 }

@@ -94,8 +94,9 @@ func newConnector(set connector.Settings, cfg *Config, out output) (*correlator,
 }
 
 func (c *correlator) Capabilities() consumer.Capabilities {
-	// Only the logs output marks the member events it passes on.
-	return consumer.Capabilities{MutatesData: c.kind == signalLogs}
+	// The logs output marks member events in a copy of the batch, made
+	// only for a batch that has members (records.go, markedCopy).
+	return consumer.Capabilities{MutatesData: false}
 }
 
 // ConsumeLogs runs the engine in the feeder instance only: the others

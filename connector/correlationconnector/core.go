@@ -44,6 +44,9 @@ type core struct {
 	// engine keeps strings and values from it, never the Event, so a
 	// batch costs no Event tree per record.
 	reader unifiedevent.Reader
+	// marks is the room feed notes a batch's members in, reused from
+	// batch to batch under mu.
+	marks []pendingMark
 	// lastInput is the wall time of the last batch; when input stops the
 	// engine's event clock is moved on by the wall time since.
 	lastInput time.Time
@@ -118,7 +121,7 @@ func (c *core) advance(ctx context.Context, to time.Time) {
 	c.eng.Advance(to)
 	c.dirty = true
 	trs, counts := c.eng.Drain()
-	send := c.build(plog.NewLogs(), trs)
+	send := c.build(plog.NewLogs(), nil, trs)
 	c.mu.Unlock()
 	c.report(ctx, counts)
 	if err := send(ctx); err != nil {
@@ -128,11 +131,11 @@ func (c *core) advance(ctx context.Context, to time.Time) {
 
 func (c *core) consume(ctx context.Context, ld plog.Logs) error {
 	c.mu.Lock()
-	malformed := c.feed(ld)
+	marks, malformed := c.feed(ld)
 	c.lastInput = time.Now()
 	c.dirty = true
 	trs, counts := c.eng.Drain()
-	send := c.build(ld, trs)
+	send := c.build(ld, marks, trs)
 	c.mu.Unlock()
 	if malformed > 0 {
 		c.telemetry.TapioCorrelationEventsUncorrelated.Add(ctx, int64(malformed), metric.WithAttributes(attribute.String("reason", "malformed")))
@@ -141,17 +144,20 @@ func (c *core) consume(ctx context.Context, ld plog.Logs) error {
 	return send(ctx)
 }
 
-// feed runs every record a rule may want through the engine and marks the
-// members; it returns how many could not be read as UnifiedEvents.
-func (c *core) feed(ld plog.Logs) (malformed int) {
+// feed runs every record a rule may want through the engine; it returns
+// the marks the batch's members get and how many records could not be
+// read as UnifiedEvents. It only reads the batch.
+func (c *core) feed(ld plog.Logs) (marks []pendingMark, malformed int) {
+	marks = c.marks[:0]
+	defer func() { c.marks = marks }()
 	correlated := map[string]int64{}
-	for _, rl := range ld.ResourceLogs().All() {
+	for ri, rl := range ld.ResourceLogs().All() {
 		node := resourceNode(rl)
 		// The pod enrichment found is on the Resource, one per pod: the
 		// reader merges it into each record's body, reading it once.
 		c.reader.Resource(rl.Resource())
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
+		for si, sl := range rl.ScopeLogs().All() {
+			for li, lr := range sl.LogRecords().All() {
 				name := recordName(lr)
 				if name == unifiedevent.NameIncident || !c.eng.Wants(name, lr.SeverityNumber(), !lr.TraceID().IsEmpty()) {
 					continue
@@ -167,7 +173,7 @@ func (c *core) feed(ld plog.Logs) (malformed int) {
 				}
 				correlated[ann.Incident.Rule.Name()]++
 				if c.out.logs != nil {
-					mark(lr, ann)
+					marks = append(marks, markOf(recordAt{ri, si, li}, lr, ann))
 				}
 			}
 		}
@@ -175,20 +181,27 @@ func (c *core) feed(ld plog.Logs) (malformed int) {
 	for rule, n := range correlated {
 		c.telemetry.TapioCorrelationEventsCorrelated.Add(context.Background(), n, metric.WithAttributes(attribute.String("rule", rule)))
 	}
-	return malformed
+	return marks, malformed
 }
 
 // build makes every output's share, under the lock since transitions
-// point at live incidents: the marked input plus incident records, the
-// incident spans, the incident counts. The returned func sends them.
-func (c *core) build(ld plog.Logs, trs []engine.Transition) func(context.Context) error {
+// point at live incidents: the input, marked when it has members (a copy:
+// the input is shared with the pipeline's other exporters), and the
+// incident records after it; the incident spans; the incident counts. The
+// returned func sends them.
+func (c *core) build(ld plog.Logs, marks []pendingMark, trs []engine.Transition) func(context.Context) error {
 	var sends []func(context.Context) error
 	if c.out.logs != nil {
-		if len(trs) > 0 {
-			appendIncidents(ld, trs)
+		if len(marks) > 0 {
+			ld = markedCopy(ld, marks)
 		}
 		if ld.LogRecordCount() > 0 {
 			sends = append(sends, func(ctx context.Context) error { return c.out.logs.ConsumeLogs(ctx, ld) })
+		}
+		if len(trs) > 0 {
+			incidents := plog.NewLogs()
+			appendIncidents(incidents, trs)
+			sends = append(sends, func(ctx context.Context) error { return c.out.logs.ConsumeLogs(ctx, incidents) })
 		}
 	}
 	if c.out.traces != nil {

@@ -3,6 +3,7 @@ package correlationconnector
 import (
 	"strconv"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
@@ -35,25 +36,58 @@ func recordName(lr plog.LogRecord) unifiedevent.Name {
 	return ""
 }
 
-// mark ties a member event to its incident: the correlation attributes and
-// the incident's trace, with the event's own span when it was kept.
-func mark(lr plog.LogRecord, ann engine.Annotation) {
+// recordAt is a record's place in its batch, the same in a copy of it.
+type recordAt struct{ resource, scope, record int }
+
+// pendingMark is how a member event is tied to its incident: the
+// correlation attributes and the incident's trace, with the event's own
+// span when it was kept. It is read from the live incident under the
+// core's lock, while the batch is fed, and written once the batch is
+// copied.
+type pendingMark struct {
+	at                   recordAt
+	incident, rule, role string
+	trace                pcommon.TraceID
+	span                 pcommon.SpanID
+}
+
+func markOf(at recordAt, lr plog.LogRecord, ann engine.Annotation) pendingMark {
 	inc := ann.Incident
-	attrs := lr.Attributes()
-	// One growth for the three keys, not up to three.
-	attrs.EnsureCapacity(attrs.Len() + 3)
-	attrs.PutStr(unifiedevent.AttrIncidentID, inc.ID)
-	attrs.PutStr(unifiedevent.AttrIncidentRule, inc.Rule.Name())
-	attrs.PutStr(unifiedevent.AttrIncidentRole, ann.Role)
-	lr.SetTraceID(inc.TraceID)
+	m := pendingMark{at: at, incident: inc.ID, rule: inc.Rule.Name(), role: ann.Role, trace: inc.TraceID}
 	if ann.Kept {
-		for _, m := range inc.Members {
-			if m.Role == ann.Role && m.EventID == eventID(lr) {
-				lr.SetSpanID(m.SpanID)
+		id := eventID(lr)
+		for _, member := range inc.Members {
+			if member.Role == ann.Role && member.EventID == id {
+				m.span = member.SpanID
 				break
 			}
 		}
 	}
+	return m
+}
+
+// markedCopy is the batch with its members marked. The connector does not
+// mutate its input: the pipeline hands the same batch to its other
+// exporters (the agent's gateway leg), and declaring a mutation made the
+// collector copy every batch for the connector, though most batches have
+// no member to mark.
+func markedCopy(ld plog.Logs, marks []pendingMark) plog.Logs {
+	out := plog.NewLogs()
+	ld.CopyTo(out)
+	for _, m := range marks {
+		lr := out.ResourceLogs().At(m.at.resource).ScopeLogs().At(m.at.scope).LogRecords().At(m.at.record)
+		attrs := lr.Attributes()
+		// One growth for the three keys, not up to three.
+		attrs.EnsureCapacity(attrs.Len() + 3)
+		attrs.PutStr(unifiedevent.AttrIncidentID, m.incident)
+		attrs.PutStr(unifiedevent.AttrIncidentRule, m.rule)
+		attrs.PutStr(unifiedevent.AttrIncidentRole, m.role)
+		lr.SetTraceID(m.trace)
+		if !m.span.IsEmpty() {
+			lr.SetSpanID(m.span)
+		}
+	}
+	return out
 }
 
 func eventID(lr plog.LogRecord) string {

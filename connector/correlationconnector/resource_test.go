@@ -78,7 +78,7 @@ func TestMistypedResourceIsMalformed(t *testing.T) {
 	ld.ResourceLogs().At(0).Resource().Attributes().PutInt("k8s.pod.name", 7)
 
 	c.mu.Lock()
-	malformed := c.feed(ld)
+	_, malformed := c.feed(ld)
 	c.mu.Unlock()
 	require.Equal(t, 1, malformed)
 	require.Equal(t, 1, openIncidentCountOf(c))

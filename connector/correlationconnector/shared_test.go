@@ -36,7 +36,7 @@ func TestOutputsShareOneEngine(t *testing.T) {
 	require.NoError(t, err)
 	require.Same(t, l.(*correlator).core, tr.(*correlator).core)
 	require.Same(t, l.(*correlator).core, m.(*correlator).core)
-	require.True(t, l.Capabilities().MutatesData)
+	require.False(t, l.Capabilities().MutatesData)
 	require.False(t, tr.Capabilities().MutatesData)
 
 	host := componenttest.NewNopHost()

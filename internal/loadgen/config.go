@@ -80,8 +80,13 @@ type Config struct {
 	// Hooks: YAML indented to sit under receivers:, processors:,
 	// connectors: and exporters:, extra pipelines under
 	// service.pipelines:, and the names to add to the logs pipeline.
-	ExtraReceivers   string
-	Enrich           string
+	ExtraReceivers string
+	Enrich         string
+	// PeerProcessors renders contrib processors run beside Tapio's own
+	// on the same records (k8s_attributes next to tapio_k8s_enrich), so a
+	// benchmark measures both in one run; their names go in
+	// ExtraProcessors like any other.
+	PeerProcessors   string
 	Connectors       string
 	ExtraExporters   string
 	ExtraPipelines   string

@@ -34,9 +34,10 @@ func TestConfigRendersTheAgentPipeline(t *testing.T) {
 	c.FilePath = "/out.json"
 	c.OTLPEndpoint = "http://127.0.0.1:1"
 	c.Enrich = "  tapio_k8s_enrich: {}"
+	c.PeerProcessors = "  k8s_attributes:\n    passthrough: false"
 	c.ExtraReceivers = "  filelog/cni:\n    include: [/x]"
 	c.ExtraPipelines = "    logs/filelog:\n      receivers: [filelog/cni]\n      exporters: [otlp_http]"
-	c.ExtraProcessors = []string{"tapio_k8s_enrich"}
+	c.ExtraProcessors = []string{"tapio_k8s_enrich", "k8s_attributes"}
 	m := render(t, c)
 
 	receivers := m["receivers"].(map[string]any)
@@ -44,11 +45,12 @@ func TestConfigRendersTheAgentPipeline(t *testing.T) {
 	assert.Equal(t, []any{"a-*", "b"}, receivers["tapio_systemd"].(map[string]any)["units"])
 	assert.Equal(t, "on", receivers["tapio_k8s_watch"].(map[string]any)["cluster_scoped"])
 	assert.Contains(t, m["processors"], "tapio_k8s_enrich")
+	assert.Equal(t, map[string]any{"passthrough": false}, m["processors"].(map[string]any)["k8s_attributes"])
 	assert.Contains(t, receivers, "filelog/cni")
 	assert.Contains(t, m["service"].(map[string]any)["pipelines"], "logs/filelog")
 	logs := logsPipeline(t, m)
 	assert.Equal(t, []any{"tapio_ebpf", "tapio_cni", "tapio_systemd", "tapio_k8s_watch"}, logs["receivers"])
-	assert.Equal(t, []any{"tapio_unified", "tapio_k8s_enrich", "batch"}, logs["processors"])
+	assert.Equal(t, []any{"tapio_unified", "tapio_k8s_enrich", "k8s_attributes", "batch"}, logs["processors"])
 	assert.Equal(t, []any{"file", "otlp_http"}, logs["exporters"])
 }
 

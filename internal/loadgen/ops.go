@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -19,22 +21,54 @@ import (
 const ExecBinary = "tapio-loadgen-true"
 
 // ExecOp copies /bin/true into dir and returns an op that runs it once
-// per call: one fork, one exec, one exit.
-func ExecOp(dir string) (Op, string, error) {
-	src, err := os.ReadFile("/bin/true")
+// per call: one fork, one exec, one exit. With cgroups (cgroup v2
+// directories), each run starts directly in the next of them in turn, as
+// a container's process starts in its container's cgroup: the exec is
+// that container's from its first instruction, so no event of it is seen
+// from elsewhere. closeFn releases the cgroups' descriptors.
+func ExecOp(dir string, cgroups ...string) (op Op, path string, closeFn func() error, err error) {
+	return execOp("/bin/true", dir, nil, cgroups)
+}
+
+// execOp copies src to dir as ExecBinary and runs it with args.
+func execOp(src, dir string, args, cgroups []string) (Op, string, func() error, error) {
+	prog, err := os.ReadFile(src)
 	if err != nil {
-		return nil, "", fmt.Errorf("exec op: %w", err)
+		return nil, "", nil, fmt.Errorf("exec op: %w", err)
 	}
 	path := filepath.Join(dir, ExecBinary)
-	if err := os.WriteFile(path, src, 0o755); err != nil {
-		return nil, "", fmt.Errorf("exec op: %w", err)
+	if err := os.WriteFile(path, prog, 0o755); err != nil {
+		return nil, "", nil, fmt.Errorf("exec op: %w", err)
 	}
-	return func(int, uint64) error {
-		if err := exec.Command(path).Run(); err != nil {
+	fds := make([]int, 0, len(cgroups))
+	closeFn := func() error {
+		var errs []error
+		for _, fd := range fds {
+			errs = append(errs, syscall.Close(fd))
+		}
+		fds = nil
+		return errors.Join(errs...)
+	}
+	for _, cg := range cgroups {
+		fd, err := syscall.Open(cg, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			_ = closeFn()
+			return nil, "", nil, fmt.Errorf("exec op: open cgroup %s: %w", cg, err)
+		}
+		fds = append(fds, fd)
+	}
+	return func(_ int, seq uint64) error {
+		cmd := exec.Command(path, args...)
+		if len(fds) > 0 {
+			// clone3(CLONE_INTO_CGROUP): the child is born in the cgroup
+			// rather than moved there after its fork.
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fds[seq%uint64(len(fds))]}
+		}
+		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("exec %s: %w", path, err)
 		}
 		return nil
-	}, path, nil
+	}, path, closeFn, nil
 }
 
 // TCPServer accepts loopback connections and holds each until the client
@@ -44,9 +78,13 @@ type TCPServer struct {
 	done sync.WaitGroup
 }
 
-// ListenTCP starts a server on a free loopback port.
-func ListenTCP() (*TCPServer, error) {
-	ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+// ListenTCP starts a server on a free port of 127.0.0.1.
+func ListenTCP() (*TCPServer, error) { return ListenTCPAt(net.IPv4(127, 0, 0, 1)) }
+
+// ListenTCPAt starts a server on a free port of ip: any 127/8 address is
+// local on Linux, so a pod's address can be given to a server here.
+func ListenTCPAt(ip net.IP) (*TCPServer, error) {
+	ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: ip})
 	if err != nil {
 		return nil, fmt.Errorf("listen tcp: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"google.golang.org/grpc"
@@ -32,7 +33,13 @@ type Sink struct {
 	classes   map[string]uint64
 	latencies map[string][]time.Duration
 	classify  func(plog.LogRecord) string
+	// label and labelled: see Label.
+	label    func(pcommon.Resource, plog.LogRecord, []string) []string
+	labels   []string
+	labelled map[classLabel]uint64
 }
+
+type classLabel struct{ class, label string }
 
 // ListenSink starts a sink on a free loopback port. classify names the
 // load a record belongs to ("" for the host's own events, which are
@@ -58,7 +65,7 @@ func newSink(classify func(plog.LogRecord) string) (*Sink, error) {
 		return nil, fmt.Errorf("listen sink: %w", err)
 	}
 	return &Sink{ln: ln, done: make(chan struct{}), classify: classify,
-		classes: map[string]uint64{}, latencies: map[string][]time.Duration{}}, nil
+		classes: map[string]uint64{}, latencies: map[string][]time.Duration{}, labelled: map[classLabel]uint64{}}, nil
 }
 
 // Endpoint is the exporter's endpoint for this sink: a URL for otlp_http,
@@ -111,6 +118,7 @@ func (s *Sink) take(ld plog.Logs, arrived time.Time) {
 	s.requests++
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
+		res := rls.At(i).Resource()
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
@@ -122,12 +130,39 @@ func (s *Sink) take(ld plog.Logs, arrived time.Time) {
 					continue
 				}
 				s.classes[class]++
+				if s.label != nil {
+					s.labels = s.label(res, lr, s.labels[:0])
+					for _, l := range s.labels {
+						s.labelled[classLabel{class, l}]++
+					}
+				}
 				if ts := lr.Timestamp(); ts != 0 {
 					s.latencies[class] = append(s.latencies[class], arrived.Sub(ts.AsTime()))
 				}
 			}
 		}
 	}
+}
+
+// Label names properties of each classified record, with the Resource it
+// arrived under (how it was enriched, say), for Labelled to count per
+// class: label appends the record's labels to dst. Set it before records
+// arrive.
+func (s *Sink) Label(label func(res pcommon.Resource, lr plog.LogRecord, dst []string) []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.label = label
+}
+
+// Labelled is how many records of the given classes had label so far.
+func (s *Sink) Labelled(label string, classes ...string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n uint64
+	for _, c := range classes {
+		n += s.labelled[classLabel{c, label}]
+	}
+	return n
 }
 
 // Requests is how many export requests arrived so far: each is one trip

@@ -93,3 +93,35 @@ func TestGRPCSinkTakesGzippedOTLP(t *testing.T) {
 	assert.Equal(t, 1, n)
 	assert.GreaterOrEqual(t, q[0], 10*time.Millisecond)
 }
+
+func TestSinkCountsLabelsPerClassWithTheResource(t *testing.T) {
+	s, err := ListenSink(func(lr plog.LogRecord) string {
+		v, _ := lr.Attributes().Get("class")
+		return v.Str()
+	})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	s.Label(func(res pcommon.Resource, lr plog.LogRecord, dst []string) []string {
+		if v, ok := res.Attributes().Get("k8s.pod.name"); ok {
+			dst = append(dst, "pod", "pod="+v.Str())
+		}
+		return append(dst, "any")
+	})
+
+	ld := logsWith(time.Now(), time.Now()) // two of class mine, one of none
+	ld.ResourceLogs().At(0).Resource().Attributes().PutStr("k8s.pod.name", "a")
+	other := ld.ResourceLogs().AppendEmpty() // under no pod
+	other.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes().PutStr("class", "mine")
+	body, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
+	require.NoError(t, err)
+	resp, err := http.Post(s.Endpoint()+"/v1/logs", "application/x-protobuf", bytes.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	assert.Equal(t, uint64(3), s.Class("mine"))
+	assert.Equal(t, uint64(3), s.Labelled("any", "mine"), "only classified records are labelled")
+	assert.Equal(t, uint64(2), s.Labelled("pod", "mine", "other"))
+	assert.Equal(t, uint64(2), s.Labelled("pod=a", "mine"))
+	assert.Zero(t, s.Labelled("pod", "other"))
+}

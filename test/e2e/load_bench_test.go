@@ -152,6 +152,11 @@ func (env *loadEnv) mix(b *testing.B, r *run, rate float64) ([]share, func()) {
 
 func (env *loadEnv) load(b *testing.B, rate float64) {
 	r := env.start(b)
+	if env.pods != nil {
+		// After the collector started, so it stays outside; before the
+		// DNS sockets are made.
+		env.pods.enter(b)
+	}
 	shares, closeDNS := env.mix(b, r, rate)
 	defer closeDNS()
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,9 @@ type loadEnv struct {
 	// to run beside tapio_cni.
 	filelog bool
 	cluster *k8stest.Cluster
+	// pods are the load's pods when enrichment is compiled in; nil, the
+	// load runs as host processes.
+	pods *loadPods
 }
 
 func newLoadEnv(b *testing.B) *loadEnv {
@@ -56,9 +60,9 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b), filelog: *loadPeers && compiledIn(b, filelogImport)}
 	if compiledIn(b, enrichImport) {
 		// Enrichment and the watch receiver need an API server, as on a
-		// node; the load's processes are the host's, so they resolve to
-		// no pod (the cgroup lookup still runs for each event).
+		// node; the load's processes run in its pods' containers.
 		env.cluster = k8stest.Start(b, k8stest.Options{})
+		env.pods = newLoadPods(b, env.cluster.Client())
 		// The CNI lines are about this pod, as a plugin's lines are about
 		// pods that exist: enrichment holds lines for unknown pods back.
 		_, err := env.cluster.Client().CoreV1().Pods("default").Create(b.Context(), &corev1.Pod{
@@ -70,14 +74,31 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	if !env.filelog {
 		b.Log("contrib filelog is not in the distribution or -load.peers=false: no peer for tapio_cni in this run")
 	}
-	env.dns, err = loadgen.ListenDNS()
+	// The servers' sockets are the server pod's: the kernel and
+	// enrichment see a client pod talking to a server pod.
+	listen := func() {
+		env.dns, err = loadgen.ListenDNS()
+		require.NoError(b, err)
+		b.Cleanup(func() { env.dns.Close() })
+		if env.pods != nil {
+			env.tcp, err = loadgen.ListenTCPAt(net.ParseIP(loadServerIP))
+		} else {
+			env.tcp, err = loadgen.ListenTCP()
+		}
+		require.NoError(b, err)
+		b.Cleanup(func() { env.tcp.Close() })
+	}
+	var cgroups []string
+	if env.pods != nil {
+		env.pods.within(b, env.pods.server, listen)
+		cgroups = env.pods.cgroups()
+	} else {
+		listen()
+	}
+	var closeExec func() error
+	env.execOp, _, closeExec, err = loadgen.ExecOp(dir, cgroups...)
 	require.NoError(b, err)
-	b.Cleanup(func() { env.dns.Close() })
-	env.tcp, err = loadgen.ListenTCP()
-	require.NoError(b, err)
-	b.Cleanup(func() { env.tcp.Close() })
-	env.execOp, _, err = loadgen.ExecOp(dir)
-	require.NoError(b, err)
+	b.Cleanup(func() { require.NoError(b, closeExec()) })
 	return env
 }
 
@@ -214,12 +235,18 @@ func (env *loadEnv) sinks(b *testing.B, cfg *loadgen.Config, journalUnit, n stri
 		backend, err := loadgen.ListenSink(classify())
 		require.NoError(b, err)
 		b.Cleanup(func() { backend.Close() })
+		if env.pods != nil {
+			backend.Label(env.pods.label)
+		}
 		cfg.OTLPEndpoint = backend.Endpoint()
 		return backend, nil
 	case shapeShipped:
 		backend, err := loadgen.ListenGRPCSink(classify())
 		require.NoError(b, err)
 		b.Cleanup(func() { backend.Close() })
+		if env.pods != nil {
+			backend.Label(env.pods.label)
+		}
 		gateway, err := loadgen.ListenGRPCSink(classify())
 		require.NoError(b, err)
 		b.Cleanup(func() { gateway.Close() })

@@ -139,6 +139,9 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		b.Logf("peer: contrib filelog read %d of the %d CNI lines, latency p50 %s p99 %s (tapio_cni p99 %s)",
 			n, tallyOf(res.tallies, "cni").Done, q[0].Round(10*time.Microsecond), q[1].Round(10*time.Microsecond), cni[0].Round(10*time.Microsecond))
 	}
+	if env.pods != nil {
+		env.pods.report(b, r.sink)
+	}
 }
 
 func tallyOf(ts []loadgen.Tally, name string) loadgen.Tally {

@@ -51,16 +51,28 @@ func newPod(t *testing.T, client kubernetes.Interface, node, name string) *pod {
 	}, metav1.CreateOptions{})
 	require.NoError(t, err)
 
+	containerID, dir := containerCgroup(t, p.UID)
+	return &pod{Pod: p, containerID: containerID, procs: filepath.Join(dir, "cgroup.procs")}
+}
+
+// containerCgroup makes the cgroup v2 directory the kubelet's cgroupfs
+// driver gives a container of the pod with this uid, under a fresh
+// container id, and removes it (and the pod's directories, unless another
+// container still has one) when tb ends: its processes must have left by
+// then.
+func containerCgroup(tb testing.TB, podUID types.UID) (containerID, dir string) {
+	tb.Helper()
 	id := make([]byte, 32)
-	_, err = rand.Read(id)
-	require.NoError(t, err)
-	containerID := hex.EncodeToString(id)
-	podDir := filepath.Join(cgroupV2Root, "kubepods", "burstable", "pod"+string(p.UID))
-	dir := filepath.Join(podDir, containerID)
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	t.Cleanup(func() {
-		// Leaf first; a parent another test still uses stays.
-		assert.Eventually(t, func() bool {
+	_, err := rand.Read(id)
+	require.NoError(tb, err)
+	containerID = hex.EncodeToString(id)
+	podDir := filepath.Join(cgroupV2Root, "kubepods", "burstable", "pod"+string(podUID))
+	dir = filepath.Join(podDir, containerID)
+	require.NoError(tb, os.MkdirAll(dir, 0o755))
+	tb.Cleanup(func() {
+		// Leaf first; a parent another test still uses stays. A process
+		// reaped a moment ago may still hold the cgroup briefly.
+		assert.Eventually(tb, func() bool {
 			err := os.Remove(dir)
 			return err == nil || errors.Is(err, os.ErrNotExist)
 		}, 10*time.Second, 20*time.Millisecond, "remove %s", dir)
@@ -68,5 +80,5 @@ func newPod(t *testing.T, client kubernetes.Interface, node, name string) *pod {
 			_ = os.Remove(d)
 		}
 	})
-	return &pod{Pod: p, containerID: containerID, procs: filepath.Join(dir, "cgroup.procs")}
+	return containerID, dir
 }

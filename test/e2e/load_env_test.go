@@ -155,6 +155,8 @@ func (env *loadEnv) start(b *testing.B) *run {
 	}
 	// After the exporters are set: with the connector they move behind it.
 	enrich, correlate := enrichAndCorrelate(b, &cfg)
+	// After enrichment, which k8s_attributes follows.
+	env.k8sattrPeer(b, &cfg)
 	if env.runs == 1 {
 		b.Logf("shape %s; pipeline: tapio_k8s_enrich %v, tapio_correlation %v, filelog peer %v; tapio_ebpf read_interval %s, max_batch_delay %s (0s: the receiver's default); tapio_cni poll_interval %s",
 			*loadShape, enrich, correlate, env.filelog, cfg.EBPFReadInterval, cfg.EBPFMaxBatchDelay, cfg.CNIPollInterval)

@@ -37,7 +37,6 @@ func profileCPU(b *testing.B, r *run, name string, d time.Duration) (finish func
 	require.NoError(b, os.MkdirAll(dir, 0o755))
 	base := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", r.cfg.PprofPort)
 	cpuPath := filepath.Join(dir, "cpu-"+name+".pprof")
-	heapPath := filepath.Join(dir, "heap-"+name+".pprof")
 	// The counters bracket the profile, so the records each part handled
 	// are those of the CPU it is charged with.
 	m0, err := loadgen.Scrape(b.Context(), r.cfg.MetricsURL())
@@ -52,12 +51,12 @@ func profileCPU(b *testing.B, r *run, name string, d time.Duration) (finish func
 		m1, err := loadgen.Scrape(b.Context(), r.cfg.MetricsURL())
 		require.NoError(b, err)
 		// gc=1: what is held after the load, not what the last cycle left.
-		require.NoError(b, fetchProfile(b.Context(), base+"heap?gc=1", heapPath))
+		require.NoError(b, fetchProfile(b.Context(), base+"heap?gc=1", filepath.Join(dir, "heap-"+name+".pprof")))
 		require.NoError(b, fetchProfile(b.Context(), base+"allocs", filepath.Join(dir, "allocs-"+name+".pprof")))
 		if *loadProfile != "" {
 			b.Logf("profiles of %s in %s", name, dir)
 		}
-		reportAttribution(b, name, cpuPath, heapPath, handledBetween(m0, m1), name != "idle")
+		reportAttribution(b, name, cpuPath, handledBetween(m0, m1), name != "idle")
 	}
 }
 

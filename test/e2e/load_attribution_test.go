@@ -39,15 +39,18 @@ const (
 // parts maps function-name prefixes to parts, the more specific first.
 // A sample is charged to the part of its leafmost frame that has one: a
 // component pays for the libraries it calls (pdata, client-go, the
-// runtime's malloc), while the components it hands records to, and the
-// helpers in between, are charged as the pipeline's.
+// runtime's malloc, the storage extension it checkpoints to), while the
+// components it hands records to, and the helpers in between, are
+// charged as the pipeline's.
 var parts = []struct {
 	part     string
 	prefixes []string
 }{
 	{partK8sattr, []string{contribPkg + "processor/k8sattributesprocessor"}},
 	{partEnrich, []string{tapioPkg + "processor/k8senrichprocessor"}},
-	{partCNI, []string{tapioPkg + "receiver/cnireceiver"}},
+	// Only tapio_cni checkpoints its offsets (to file_storage, in the
+	// shipped shape): stanza saves them for the reader that has storage.
+	{partCNI, []string{tapioPkg + "receiver/cnireceiver", contribPkg + "pkg/stanza/fileconsumer/internal/checkpoint"}},
 	{partFileconsumer, []string{
 		contribPkg + "pkg/stanza/fileconsumer", contribPkg + "pkg/stanza/flush",
 		contribPkg + "pkg/stanza/trim", contribPkg + "pkg/stanza/tokenlen",
@@ -55,8 +58,8 @@ var parts = []struct {
 	{partFilelog, []string{contribPkg + "receiver/filelogreceiver", contribPkg + "pkg/stanza/"}},
 	{partPipeline, []string{
 		tapioPkg + "receiver/", tapioPkg + "processor/", tapioPkg + "connector/", tapioPkg + "exporter/",
-		contribPkg + "receiver/", contribPkg + "processor/", contribPkg + "connector/", contribPkg + "exporter/", contribPkg + "extension/",
-		corePkg + "receiver/", corePkg + "processor/", corePkg + "connector/", corePkg + "exporter/", corePkg + "extension/",
+		contribPkg + "receiver/", contribPkg + "processor/", contribPkg + "connector/", contribPkg + "exporter/",
+		corePkg + "receiver/", corePkg + "processor/", corePkg + "connector/", corePkg + "exporter/",
 		corePkg + "consumer", corePkg + "internal/fanoutconsumer", corePkg + "service/",
 	}},
 }
@@ -209,7 +212,8 @@ func seconds(ns int64) float64 { return float64(ns) / 1e9 }
 // A sample goes to its leafmost component frame: k8s_attributes pays for
 // the pdata it calls, not enrichment above it; a record handed from
 // tapio_cni into the pipeline is the pipeline's; stanza's reader alone is
-// neither reader's; the GC is no component's.
+// neither reader's, its checkpoints (and their storage) tapio_cni's; the
+// GC is no component's.
 func TestAttributeChargesTheLeafmostComponent(t *testing.T) {
 	fn := map[string]*profile.Function{}
 	loc := func(names ...string) *profile.Location {
@@ -236,6 +240,8 @@ func TestAttributeChargesTheLeafmostComponent(t *testing.T) {
 		gc        = loc("runtime.gcBgMarkWorker")
 		cniSplit  = loc(tapioPkg+"receiver/cnireceiver.(*receiver).split", "bufio.(*Scanner).Scan")
 		syscallRd = loc("syscall.read")
+		bbolt     = loc(contribPkg + "extension/storage/filestorage.(*fileStorageClient).Set")
+		save      = loc(contribPkg + "pkg/stanza/fileconsumer/internal/checkpoint.SaveKey")
 	)
 	sample := func(v int64, stack ...*profile.Location) *profile.Sample {
 		return &profile.Sample{Value: []int64{1, v}, Location: stack}
@@ -250,12 +256,13 @@ func TestAttributeChargesTheLeafmostComponent(t *testing.T) {
 			sample(16, syscallRd, read, poll),
 			sample(32, malloc, regex),
 			sample(64, gc),
+			sample(128, bbolt, save, poll),
 		},
 	}
 	got, err := attribute(p, "cpu")
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{
-		partK8sattr: 1, partEnrich: 2, partPipeline: 4, partCNI: 8, partFileconsumer: 16, partFilelog: 32, "": 64,
+		partK8sattr: 1, partEnrich: 2, partPipeline: 4, partCNI: 8 + 128, partFileconsumer: 16, partFilelog: 32, "": 64,
 	}, got)
 	_, err = attribute(p, "inuse_space")
 	require.Error(t, err, "a sample type the profile lacks")

@@ -19,7 +19,7 @@ import (
 var (
 	loadDuration = flag.Duration("load.duration", 10*time.Second, "how long each rate of BenchmarkAgentLoad runs")
 	loadRates    = flag.String("load.rates", "1000,10000,50000,max", "events per second BenchmarkAgentLoad drives, comma-separated; max schedules more than any producer here keeps up with")
-	loadPeers    = flag.Bool("load.peers", true, "run contrib's filelog beside tapio_cni in the same collector; false measures the agent alone")
+	loadPeers    = flag.Bool("load.peers", true, "run the peers in the same collector: contrib's filelog beside tapio_cni on the same CNI file and contrib's k8s_attributes after tapio_k8s_enrich on the same pods, with the CPU profile split by component; false measures the agent alone")
 	collectorEnv = flag.String("load.env", "", "NAME=value pairs, comma-separated, added to the collector's environment (GOGC, GOMEMLIMIT)")
 	loadIdle     = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
 	// The eBPF receiver's batching is where CPU is traded against latency:

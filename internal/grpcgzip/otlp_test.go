@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configcompression"
@@ -65,11 +66,13 @@ func TestOTLPExportThroughTheCodec(t *testing.T) {
 					lr.Body().SetStr("sender " + strconv.Itoa(s) + " batch " + strconv.Itoa(b) + " record " + strconv.Itoa(i))
 					lr.Attributes().PutStr("k8s.pod.name", "api-7d9f8c6b5-x2x4q")
 				}
-				require.NoError(t, exp.ConsumeLogs(ctx, ld))
+				// assert, not require: this is not the test's goroutine.
+				assert.NoError(t, exp.ConsumeLogs(ctx, ld))
 			}
 		})
 	}
 	wg.Wait()
+	require.False(t, t.Failed(), "an export failed")
 	require.Eventually(t, func() bool { return sink.LogRecordCount() == senders*batches*records }, 10*time.Second, 10*time.Millisecond)
 	seen := map[string]bool{}
 	for _, ld := range sink.AllLogs() {

@@ -1,7 +1,6 @@
 package k8senrichprocessor
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yairfalse/tapio/internal/cgroupv2"
+	"github.com/yairfalse/tapio/internal/testkit"
 	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/cgroups"
 	"github.com/yairfalse/tapio/processor/k8senrichprocessor/internal/kubecache"
 )
@@ -36,16 +36,7 @@ func hostProcess(t *testing.T, v2root string) keys {
 
 func kernelKeys(t *testing.T, v2root string, pid int) keys {
 	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
-	require.NoError(t, err)
-	var path string
-	for line := range bytes.SplitSeq(data, []byte{'\n'}) {
-		if p, ok := bytes.CutPrefix(line, []byte("0::")); ok {
-			path = string(p)
-		}
-	}
-	require.NotEmpty(t, path, "no cgroup v2 line for pid %d", pid)
-	st, err := os.Stat(filepath.Join(v2root, path))
+	st, err := os.Stat(filepath.Join(v2root, testkit.CgroupV2Path(t, pid)))
 	require.NoError(t, err)
 	ns, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/mnt")
 	require.NoError(t, err)

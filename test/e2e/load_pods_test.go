@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/yairfalse/tapio/internal/loadgen"
+	"github.com/yairfalse/tapio/internal/testkit"
 	ue "github.com/yairfalse/tapio/internal/unifiedevent"
 )
 
@@ -156,15 +157,7 @@ func (lp *loadPods) within(b *testing.B, p *loadWorkloadPod, f func()) {
 // whether or not the move happened.
 func moveInto(b *testing.B, p *loadWorkloadPod) (back func()) {
 	b.Helper()
-	own, err := os.ReadFile("/proc/self/cgroup")
-	require.NoError(b, err)
-	home := ""
-	for line := range strings.Lines(string(own)) {
-		if rest, ok := strings.CutPrefix(line, "0::"); ok {
-			home = filepath.Join(cgroupV2Root, strings.TrimSpace(rest))
-		}
-	}
-	require.NotEmpty(b, home, "no cgroup v2 line in /proc/self/cgroup:\n%s", own)
+	home := filepath.Join(cgroupV2Root, testkit.CgroupV2Path(b, os.Getpid()))
 	pid := []byte(strconv.Itoa(os.Getpid()))
 	back = func() {
 		err := os.WriteFile(filepath.Join(home, "cgroup.procs"), pid, 0)

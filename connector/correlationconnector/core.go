@@ -149,7 +149,6 @@ func (c *core) consume(ctx context.Context, ld plog.Logs) error {
 // read as UnifiedEvents. It only reads the batch.
 func (c *core) feed(ld plog.Logs) (marks []pendingMark, malformed int) {
 	marks = c.marks[:0]
-	defer func() { c.marks = marks }()
 	correlated := map[string]int64{}
 	for ri, rl := range ld.ResourceLogs().All() {
 		node := resourceNode(rl)
@@ -181,6 +180,7 @@ func (c *core) feed(ld plog.Logs) (marks []pendingMark, malformed int) {
 	for rule, n := range correlated {
 		c.telemetry.TapioCorrelationEventsCorrelated.Add(context.Background(), n, metric.WithAttributes(attribute.String("rule", rule)))
 	}
+	c.marks = marks
 	return marks, malformed
 }
 

@@ -26,6 +26,10 @@ type Usage struct {
 	// RSSFile the file-backed part, mostly the binary's own pages, which
 	// the kernel can drop and re-read and processes of one binary share.
 	RSSAnon, RSSFile uint64
+	// MajorFaults counts the page faults that had to read from disk: for
+	// a collector that paged out its executable (tapio_trim), the cost of
+	// reading back what it uses.
+	MajorFaults uint64
 }
 
 // ReadUsage reads /proc/<pid>/stat and /proc/<pid>/status.
@@ -42,9 +46,12 @@ func ReadUsage(pid int) (Usage, error) {
 		return u, fmt.Errorf("read usage: /proc/%d/stat has no command name", pid)
 	}
 	fields := strings.Fields(string(stat[end+1:]))
-	// After the name: state is field 3, utime 14 and stime 15.
+	// After the name: state is field 3, majflt 12, utime 14 and stime 15.
 	if len(fields) < 13 {
 		return u, fmt.Errorf("read usage: /proc/%d/stat has %d fields", pid, len(fields)+2)
+	}
+	if u.MajorFaults, err = strconv.ParseUint(fields[9], 10, 64); err != nil {
+		return u, fmt.Errorf("read usage: major faults %q: %w", fields[9], err)
 	}
 	var ticks uint64
 	for _, f := range fields[11:13] {

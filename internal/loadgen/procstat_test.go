@@ -3,11 +3,13 @@ package loadgen
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func TestReadUsageOfThisProcess(t *testing.T) {
@@ -28,6 +30,45 @@ func TestReadUsageOfThisProcess(t *testing.T) {
 	assert.Positive(t, before.RSSAnon)
 	assert.Positive(t, before.RSSFile)
 	assert.LessOrEqual(t, before.RSSAnon+before.RSSFile, before.RSS)
+}
+
+// TestReadUsageCountsMajorFaults reads a file through a mapping after
+// dropping its pages from the page cache, so each touch must go to disk.
+func TestReadUsageCountsMajorFaults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pages")
+	require.NoError(t, os.WriteFile(path, make([]byte, 64*os.Getpagesize()), 0o600))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, f.Sync())
+	require.NoError(t, unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED))
+	m, err := unix.Mmap(int(f.Fd()), 0, 64*os.Getpagesize(), unix.PROT_READ, unix.MAP_SHARED)
+	require.NoError(t, err)
+	defer func() { _ = unix.Munmap(m) }()
+	require.NoError(t, unix.Madvise(m, unix.MADV_RANDOM))
+
+	before, err := ReadUsage(os.Getpid())
+	require.NoError(t, err)
+	sum := 0
+	for i := 0; i < len(m); i += os.Getpagesize() {
+		sum += int(m[i])
+	}
+	after, err := ReadUsage(os.Getpid())
+	require.NoError(t, err)
+	assert.Zero(t, sum)
+	assert.Greater(t, after.MajorFaults, before.MajorFaults)
+
+	// Fresh anonymous memory faults in without reading anything: 1,024
+	// minor faults, which must not count.
+	anon, err := unix.Mmap(-1, 0, 1024*os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	require.NoError(t, err)
+	defer func() { _ = unix.Munmap(anon) }()
+	for i := 0; i < len(anon); i += os.Getpagesize() {
+		anon[i] = 1
+	}
+	last, err := ReadUsage(os.Getpid())
+	require.NoError(t, err)
+	assert.Less(t, last.MajorFaults-after.MajorFaults, uint64(100))
 }
 
 func TestReadUsageOfAMissingProcess(t *testing.T) {

@@ -29,6 +29,7 @@ func ReadTreeUsage(pid int) (Usage, error) {
 		total.PeakRSS += u.PeakRSS
 		total.RSSAnon += u.RSSAnon
 		total.RSSFile += u.RSSFile
+		total.MajorFaults += u.MajorFaults
 	}
 	return total, nil
 }

@@ -98,6 +98,7 @@ func (env *loadEnv) idle(b *testing.B) {
 	b.ReportMetric(mb(after.RSS), "rss-MB")
 	b.ReportMetric(mb(after.RSSAnon), "rss-anon-MB")
 	b.ReportMetric(mb(after.RSSFile), "rss-file-MB")
+	b.ReportMetric(float64(own1.MajorFaults-own0.MajorFaults), "major-faults")
 	b.ReportMetric(ms(r.ready), "ready-ms")
 	b.Logf("idle %s: cpu %.2f%% of one core, rss %.1f MB, start to ready %s, %d records exported meanwhile (host events), %s",
 		*loadIdle, loadgen.CPUPercent(before, after, time.Since(start)), mb(after.RSS), r.ready, r.sink.Records(), exports)
@@ -215,7 +216,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	report(b, env, r, result{
 		rate: rate, wall: wall, tallies: tallies, ledger: l, drained: drained,
 		cpu: loadgen.CPUPercent(u0, u1, wall), ownCPU: loadgen.CPUPercent(own0, own1, wall),
-		peakRSS: peakRSS, endRSS: u2.RSS, exports: exports, gatewayExports: gwExports,
+		majorFaults: own1.MajorFaults - own0.MajorFaults,
+		peakRSS:     peakRSS, endRSS: u2.RSS, exports: exports, gatewayExports: gwExports,
 		machineBusy: loadgen.BusyPercent(machine0, machine1), cpus: machine1.CPUs,
 	})
 }

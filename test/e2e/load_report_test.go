@@ -23,7 +23,10 @@ type result struct {
 	// (journalctl): cpu minus ownCPU is what they cost.
 	ownCPU          float64
 	peakRSS, endRSS uint64
-	exports         exportRate
+	// majorFaults are the collector's reads from disk during the load:
+	// the pages tapio_trim paged out that the load needed back.
+	majorFaults uint64
+	exports     exportRate
 	// gatewayExports is the load_balancing leg's, in the shipped shape.
 	gatewayExports exportRate
 	// machineBusy is how busy the machine's cores were, collector and load
@@ -101,6 +104,7 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.ReportMetric(res.machineBusy, "machine-busy%")
 	b.ReportMetric(mb(res.peakRSS), "rss-peak-MB")
 	b.ReportMetric(mb(res.endRSS), "rss-end-MB")
+	b.ReportMetric(float64(res.majorFaults), "major-faults")
 	b.ReportMetric(ms(p[0]), "p50-ms")
 	b.ReportMetric(ms(p[1]), "p99-ms")
 	b.ReportMetric(ms(cni[0]), "cni-p99-ms")

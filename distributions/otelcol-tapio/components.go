@@ -12,7 +12,6 @@ import (
 	filelogreceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
 	correlationconnector "github.com/yairfalse/tapio/connector/correlationconnector"
 	unifiedeventexporter "github.com/yairfalse/tapio/exporter/unifiedeventexporter"
-	trimextension "github.com/yairfalse/tapio/extension/trimextension"
 	k8senrichprocessor "github.com/yairfalse/tapio/processor/k8senrichprocessor"
 	unifiedeventprocessor "github.com/yairfalse/tapio/processor/unifiedeventprocessor"
 	cnireceiver "github.com/yairfalse/tapio/receiver/cnireceiver"
@@ -59,7 +58,6 @@ func components() (otelcol.Factories, error) {
 		filestorage.NewFactory(),
 		healthcheckextension.NewFactory(),
 		pprofextension.NewFactory(),
-		trimextension.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -68,7 +66,6 @@ func components() (otelcol.Factories, error) {
 		filestorage.NewFactory().Type():          "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage v0.165.1",
 		healthcheckextension.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.165.1",
 		pprofextension.NewFactory().Type():       "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension v0.165.1",
-		trimextension.NewFactory().Type():        "github.com/yairfalse/tapio v0.0.0",
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](

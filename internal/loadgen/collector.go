@@ -31,26 +31,7 @@ func Build(ctx context.Context, moduleRoot, dir string) (string, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %w: %s", DistributionPackage, err, bytes.TrimSpace(out))
 	}
-	if err := syncFile(bin); err != nil {
-		return "", err
-	}
 	return bin, nil
-}
-
-// syncFile writes a fresh build's pages to disk. A deployed binary comes
-// from an image layer, clean in the page cache; a just-written one is
-// dirty, and the kernel cannot drop dirty pages until writeback, which
-// would make the collector's file-backed memory behave unlike a node's.
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return nil
 }
 
 // ModuleRoot walks up from the working directory to the folder holding

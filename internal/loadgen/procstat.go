@@ -26,9 +26,9 @@ type Usage struct {
 	// RSSFile the file-backed part, mostly the binary's own pages, which
 	// the kernel can drop and re-read and processes of one binary share.
 	RSSAnon, RSSFile uint64
-	// MajorFaults counts the page faults that had to read from disk: for
-	// a collector that paged out its executable (tapio_trim), the cost of
-	// reading back what it uses.
+	// MajorFaults counts the page faults that had to read from disk: the
+	// binary's or a file's pages the kernel had reclaimed (memory pressure
+	// on the node, or a collector that pages itself out) read back.
 	MajorFaults uint64
 }
 

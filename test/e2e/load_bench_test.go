@@ -79,9 +79,8 @@ func (env *loadEnv) idle(b *testing.B) {
 	gw0 := r.gatewayCounts()
 	start := time.Now()
 	// The first half of the window still holds start-up's tail (the
-	// informers' first resyncs, and with tapio_trim the pages the idle
-	// agent uses read back from disk); the second half is the agent
-	// settled, reported apart as late-cpu%.
+	// informers' first resyncs, the readers' first polls); the second
+	// half is the agent settled, reported apart as late-cpu%.
 	select {
 	case <-time.After(*loadIdle / 2):
 	case <-b.Context().Done():

@@ -24,7 +24,9 @@ type result struct {
 	ownCPU          float64
 	peakRSS, endRSS uint64
 	// majorFaults are the collector's reads from disk during the load:
-	// the pages tapio_trim paged out that the load needed back.
+	// reclaimed pages of its binary it needed back. 0 on a machine with
+	// memory to spare; with the executable paged out at start (measured
+	// and not taken, BENCHMARKS.md) they were 1,000-1,700.
 	majorFaults uint64
 	exports     exportRate
 	// gatewayExports is the load_balancing leg's, in the shipped shape.

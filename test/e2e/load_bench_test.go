@@ -107,6 +107,7 @@ func (env *loadEnv) idle(b *testing.B) {
 		b.ReportMetric(gw.perSecond(), "gw-exports/s")
 	}
 	b.ReportMetric(mb(after.RSS), "rss-MB")
+	b.ReportMetric(mb(own1.RSS), "own-rss-MB")
 	b.ReportMetric(mb(after.RSSAnon), "rss-anon-MB")
 	b.ReportMetric(mb(after.RSSFile), "rss-file-MB")
 	b.ReportMetric(float64(own1.MajorFaults-own0.MajorFaults), "major-faults")
@@ -114,6 +115,7 @@ func (env *loadEnv) idle(b *testing.B) {
 	b.Logf("idle %s: cpu %.2f%% of one core (second half %.2f%%), rss %.1f MB, start to ready %s, %d records exported meanwhile (host events), %s",
 		*loadIdle, loadgen.CPUPercent(before, after, time.Since(start)), loadgen.CPUPercent(mid, after, time.Since(midAt)),
 		mb(after.RSS), r.ready, r.sink.Records(), exports)
+	b.Logf("idle: the collector alone %.1f MB (anonymous %.1f), the rest is the benchmark's journalctl child", mb(own1.RSS), mb(own1.RSSAnon))
 }
 
 // maxSchedule is the "max" rate's schedule, in events per second.
@@ -215,7 +217,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	machine1, err := loadgen.ReadMachineCPU()
 	require.NoError(b, err)
 	cancel()
-	peakRSS := peak()
+	peakRSS, ownPeakRSS := peak()
 	r.closeFiles()
 	profiled()
 
@@ -229,7 +231,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 		rate: rate, wall: wall, tallies: tallies, ledger: l, drained: drained,
 		cpu: loadgen.CPUPercent(u0, u1, wall), ownCPU: loadgen.CPUPercent(own0, own1, wall),
 		majorFaults: own1.MajorFaults - own0.MajorFaults,
-		peakRSS:     peakRSS, endRSS: u2.RSS, exports: exports, gatewayExports: gwExports,
+		peakRSS:     peakRSS, ownPeakRSS: ownPeakRSS, endRSS: u2.RSS, exports: exports, gatewayExports: gwExports,
 		machineBusy: loadgen.BusyPercent(machine0, machine1), cpus: machine1.CPUs,
 	})
 }

@@ -278,17 +278,23 @@ func (env *loadEnv) journalStored(b *testing.B, r *run) int {
 }
 
 // sample tracks the collector's resident set while load runs: VmHWM
-// would include the start-up peak, so the peak under load is sampled.
-func sample(ctx context.Context, pid int, every time.Duration) (peak func() uint64) {
-	var max uint64
+// would include the start-up peak, so the peak under load is sampled. It
+// reports the peak of the process tree (with the benchmark's journalctl
+// child) and of the collector alone, which is what the shipped agent runs
+// unless its journal is turned on.
+func sample(ctx context.Context, pid int, every time.Duration) (peak func() (tree, own uint64)) {
+	var maxTree, maxOwn uint64
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if u, err := loadgen.ReadTreeUsage(pid); err == nil && u.RSS > max {
-				max = u.RSS
+			if u, err := loadgen.ReadTreeUsage(pid); err == nil {
+				maxTree = max(maxTree, u.RSS)
+			}
+			if u, err := loadgen.ReadUsage(pid); err == nil {
+				maxOwn = max(maxOwn, u.RSS)
 			}
 			select {
 			case <-ctx.Done():
@@ -297,9 +303,9 @@ func sample(ctx context.Context, pid int, every time.Duration) (peak func() uint
 			}
 		}
 	}()
-	return func() uint64 {
+	return func() (uint64, uint64) {
 		<-done
-		return max
+		return maxTree, maxOwn
 	}
 }
 

@@ -23,6 +23,8 @@ type result struct {
 	// (journalctl): cpu minus ownCPU is what they cost.
 	ownCPU          float64
 	peakRSS, endRSS uint64
+	// ownPeakRSS is the collector's alone, without the journalctl child.
+	ownPeakRSS uint64
 	// majorFaults are the collector's reads from disk during the load:
 	// reclaimed pages of its binary it needed back. 0 on a machine with
 	// memory to spare; with the executable paged out at start (measured
@@ -105,6 +107,7 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.ReportMetric(res.exports.perSecond(), "exports/s")
 	b.ReportMetric(res.machineBusy, "machine-busy%")
 	b.ReportMetric(mb(res.peakRSS), "rss-peak-MB")
+	b.ReportMetric(mb(res.ownPeakRSS), "own-rss-peak-MB")
 	b.ReportMetric(mb(res.endRSS), "rss-end-MB")
 	b.ReportMetric(float64(res.majorFaults), "major-faults")
 	b.ReportMetric(ms(p[0]), "p50-ms")
@@ -120,10 +123,10 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	}
 	b.ReportMetric(float64(missing), "ops-missing")
 	b.ReportMetric(ms(r.ready), "ready-ms")
-	b.Logf("rate %s for %s: %.0f ops/s, collector read %.0f events/s; cpu %.1f%% of one core; rss peak %.1f MB, end %.1f MB; "+
+	b.Logf("rate %s for %s: %.0f ops/s, collector read %.0f events/s; cpu %.1f%% of one core; rss peak %.1f MB (the collector alone %.1f), end %.1f MB; "+
 		"kernel event latency p50 %s p99 %s over %d records; drained: %v",
 		rateName(res.rate), res.wall.Round(time.Millisecond), float64(ops)/res.wall.Seconds(), read, res.cpu,
-		mb(res.peakRSS), mb(res.endRSS), p[0].Round(10*time.Microsecond), p[1].Round(10*time.Microsecond), timed, res.drained)
+		mb(res.peakRSS), mb(res.ownPeakRSS), mb(res.endRSS), p[0].Round(10*time.Microsecond), p[1].Round(10*time.Microsecond), timed, res.drained)
 	if r.gateway != nil {
 		b.Logf("gateway (load_balancing) during the load: %s", res.gatewayExports)
 	}

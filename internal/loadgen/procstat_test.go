@@ -35,7 +35,7 @@ func TestReadUsageOfThisProcess(t *testing.T) {
 // TestReadUsageCountsMajorFaults reads a file through a mapping after
 // dropping its pages from the page cache, so each touch must go to disk.
 func TestReadUsageCountsMajorFaults(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pages")
+	path := filepath.Join(diskDir(t), "pages")
 	require.NoError(t, os.WriteFile(path, make([]byte, 64*os.Getpagesize()), 0o600))
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -69,6 +69,29 @@ func TestReadUsageCountsMajorFaults(t *testing.T) {
 	last, err := ReadUsage(os.Getpid())
 	require.NoError(t, err)
 	assert.Less(t, last.MajorFaults-after.MajorFaults, uint64(100))
+}
+
+// diskDir is a temporary folder whose pages can be dropped and read back
+// from a disk: the test's temporary folder, or the package's own folder
+// when the former is memory-backed (tmpfs pages never leave memory).
+func diskDir(t *testing.T) string {
+	t.Helper()
+	for _, dir := range []string{t.TempDir(), "."} {
+		var st unix.Statfs_t
+		require.NoError(t, unix.Statfs(dir, &st))
+		if st.Type == unix.TMPFS_MAGIC || st.Type == unix.RAMFS_MAGIC {
+			continue
+		}
+		if dir == "." {
+			d, err := os.MkdirTemp(dir, "majfault-")
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = os.RemoveAll(d) })
+			return d
+		}
+		return dir
+	}
+	t.Fatal("neither the temporary folder nor the package's folder is on a disk: major faults cannot be caused")
+	return ""
 }
 
 func TestReadUsageOfAMissingProcess(t *testing.T) {

@@ -117,9 +117,12 @@ func TestReadTreeUsageAddsChildren(t *testing.T) {
 	require.NoError(t, err)
 	child, err := ReadUsage(cmd.Process.Pid)
 	require.NoError(t, err)
-	tree, err := ReadTreeUsage(os.Getpid())
+	tree, self, err := ReadTreeUsage(os.Getpid())
 	require.NoError(t, err)
 	// Peaks only grow, so the later sum covers both earlier peaks.
 	assert.GreaterOrEqual(t, tree.PeakRSS, own.PeakRSS+child.PeakRSS)
 	assert.GreaterOrEqual(t, tree.CPU, own.CPU+child.CPU)
+	// The process's own part is read with the tree, not summed into it.
+	assert.GreaterOrEqual(t, self.PeakRSS, own.PeakRSS)
+	assert.Less(t, self.PeakRSS, tree.PeakRSS)
 }

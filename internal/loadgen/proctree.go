@@ -11,12 +11,15 @@ import (
 // ReadTreeUsage is ReadUsage summed over pid and its live descendants:
 // tapio_systemd reads the journal through a journalctl child, whose CPU
 // and memory are the collector's cost as much as its own. PeakRSS is the
-// sum of each process's own peak, an upper bound of the tree's.
-func ReadTreeUsage(pid int) (Usage, error) {
-	total, err := ReadUsage(pid)
+// sum of each process's own peak, an upper bound of the tree's. own is
+// pid's alone, from the same reading: what the shipped agent costs when it
+// runs no journalctl.
+func ReadTreeUsage(pid int) (tree, own Usage, err error) {
+	own, err = ReadUsage(pid)
 	if err != nil {
-		return total, err
+		return own, own, err
 	}
+	total := own
 	for _, child := range descendants(pid) {
 		u, err := ReadUsage(child)
 		if err != nil {
@@ -31,7 +34,7 @@ func ReadTreeUsage(pid int) (Usage, error) {
 		total.RSSFile += u.RSSFile
 		total.MajorFaults += u.MajorFaults
 	}
-	return total, nil
+	return total, own, nil
 }
 
 // descendants lists the live processes below pid, from every thread's

@@ -67,12 +67,10 @@ func BenchmarkAgentLoad(b *testing.B) {
 // only the host's own events (other jobs on a shared machine) reach it.
 func (env *loadEnv) idle(b *testing.B) {
 	r := env.start(b)
-	before, err := loadgen.ReadTreeUsage(r.col.PID)
-	require.NoError(b, err)
 	// The benchmark reads the journal through a journalctl child, which
 	// the shipped agent does not run (its journal is opt-in): own-cpu% is
 	// the collector alone.
-	own0, err := loadgen.ReadUsage(r.col.PID)
+	before, own0, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	profiled := profileCPU(b, r, "idle", *loadIdle)
 	req0, rec0 := r.sink.Requests(), r.sink.Records()
@@ -85,16 +83,14 @@ func (env *loadEnv) idle(b *testing.B) {
 	case <-time.After(*loadIdle / 2):
 	case <-b.Context().Done():
 	}
-	mid, err := loadgen.ReadTreeUsage(r.col.PID)
+	mid, _, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	midAt := time.Now()
 	select {
 	case <-time.After(*loadIdle - *loadIdle/2):
 	case <-b.Context().Done():
 	}
-	after, err := loadgen.ReadTreeUsage(r.col.PID)
-	require.NoError(b, err)
-	own1, err := loadgen.ReadUsage(r.col.PID)
+	after, own1, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: time.Since(start)}
 	profiled()
@@ -186,9 +182,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	ctx, cancel := context.WithCancel(b.Context())
 	m0, err := loadgen.Scrape(ctx, r.cfg.MetricsURL())
 	require.NoError(b, err)
-	u0, err := loadgen.ReadTreeUsage(r.col.PID)
-	require.NoError(b, err)
-	own0, err := loadgen.ReadUsage(r.col.PID)
+	u0, own0, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	machine0, err := loadgen.ReadMachineCPU()
 	require.NoError(b, err)
@@ -210,9 +204,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	wall := time.Since(start)
 	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: wall}
 	gwExports := r.gatewayRate(gw0, wall)
-	u1, err := loadgen.ReadTreeUsage(r.col.PID)
-	require.NoError(b, err)
-	own1, err := loadgen.ReadUsage(r.col.PID)
+	u1, own1, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	machine1, err := loadgen.ReadMachineCPU()
 	require.NoError(b, err)
@@ -225,7 +217,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	// own records have stopped arriving for a second.
 	drained := waitStable(func() uint64 { return r.sink.Classes(allLoadClasses...) }, time.Second, 30*time.Second)
 	l := settleLedger(b, r, m0)
-	u2, err := loadgen.ReadTreeUsage(r.col.PID)
+	u2, _, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	report(b, env, r, result{
 		rate: rate, wall: wall, tallies: tallies, ledger: l, drained: drained,

@@ -290,11 +290,8 @@ func sample(ctx context.Context, pid int, every time.Duration) (peak func() (tre
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if u, err := loadgen.ReadTreeUsage(pid); err == nil {
-				maxTree = max(maxTree, u.RSS)
-			}
-			if u, err := loadgen.ReadUsage(pid); err == nil {
-				maxOwn = max(maxOwn, u.RSS)
+			if tree, own, err := loadgen.ReadTreeUsage(pid); err == nil {
+				maxTree, maxOwn = max(maxTree, tree.RSS), max(maxOwn, own.RSS)
 			}
 			select {
 			case <-ctx.Done():

@@ -68,12 +68,13 @@ type Collector struct {
 // Start runs bin on config. The process dies with the caller (Pdeathsig),
 // so a crashed test leaves no collector holding BPF programs behind.
 //
-// env, NAME=value each, is added to the inherited environment: how a
-// benchmark tries the Go runtime's knobs (GOGC, GOMEMLIMIT) on the
-// collector alone.
-func Start(bin, config string, env ...string) (*Collector, error) {
+// flags follow --config on the command line: how a benchmark tries the
+// collector's feature gates (--feature-gates=...). env, NAME=value each,
+// is added to the inherited environment: how it tries the Go runtime's
+// knobs (GOGC, GOMEMLIMIT) on the collector alone.
+func Start(bin, config string, flags []string, env ...string) (*Collector, error) {
 	out := &testkit.SyncBuffer{}
-	cmd := exec.Command(bin, "--config", config)
+	cmd := exec.Command(bin, append([]string{"--config", config}, flags...)...)
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
 	}

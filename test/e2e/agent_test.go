@@ -49,7 +49,7 @@ func startAgent(t *testing.T, cfg loadgen.Config) *agent {
 	require.NotEmpty(t, cfg.FilePath, "the test reads what the file exporter writes")
 	config := filepath.Join(dir, "collector.yaml")
 	require.NoError(t, cfg.Write(config))
-	col, err := loadgen.Start(bin, config)
+	col, err := loadgen.Start(bin, config, nil)
 	require.NoError(t, err)
 	a := &agent{cfg: cfg, col: col, reader: loadgen.NewFileReader(cfg.FilePath)}
 	t.Cleanup(func() {

@@ -21,7 +21,14 @@ var (
 	loadRates    = flag.String("load.rates", "1000,10000,50000,max", "events per second BenchmarkAgentLoad drives, comma-separated; max schedules more than any producer here keeps up with")
 	loadPeers    = flag.Bool("load.peers", true, "run the peers in the same collector: contrib's filelog beside tapio_cni on the same CNI file and contrib's k8s_attributes after tapio_k8s_enrich on the same pods, with the CPU profile split by component; false measures the agent alone")
 	collectorEnv = flag.String("load.env", "", "NAME=value pairs, comma-separated, added to the collector's environment (GOGC, GOMEMLIMIT)")
-	loadIdle     = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
+	// A DaemonSet's pod and the node's workloads each get a CPU share by
+	// their requests; every thread competing alone, as when both flags
+	// are empty, is not how a node runs them.
+	agentCPURequest    = flag.String("load.agent-cpu-request", "", "the collector's CPU request (100m, 1): it runs in a CPU cgroup weighted as the kubelet weights a pod's; empty: no cgroup of its own")
+	agentCPULimit      = flag.String("load.agent-cpu-limit", "", "the collector's CPU limit, with -load.agent-cpu-request: its cgroup's CFS quota; empty: none")
+	workloadCPURequest = flag.String("load.workload-cpu-request", "", "the CPU request of everything else the benchmark runs (the load's processes, the sinks, the API server, journald): one cgroup for them all, weighted as a pod with that request; empty: no cgroup")
+	featureGates       = flag.String("load.feature-gates", "", "the collector's --feature-gates value (gates comma-separated, - before one turns it off); empty runs the gates' defaults, as shipped")
+	loadIdle           = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
 	// The eBPF receiver's batching is where CPU is traded against latency:
 	// each batch becomes one export request downstream.
 	ebpfReadInterval = flag.Duration("load.read-interval", 0, "tapio_ebpf read_interval for BenchmarkAgentLoad; 0 keeps the receiver's default, as the shipped agent does")

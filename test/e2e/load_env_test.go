@@ -57,6 +57,7 @@ func newLoadEnv(b *testing.B) *loadEnv {
 	defer cancel()
 	bin, err := loadgen.Build(ctx, root, dir)
 	require.NoError(b, err)
+	joinWorkloadCgroup(b)
 	env := &loadEnv{bin: bin, dir: dir, machine: systemdtest.Boot(b), filelog: *loadPeers && compiledIn(b, filelogImport)}
 	if compiledIn(b, enrichImport) {
 		// Enrichment and the watch receiver need an API server, as on a
@@ -117,6 +118,9 @@ type run struct {
 	journalOp   loadgen.Op
 	cniOp       loadgen.Op
 	closeFiles  func()
+	// cpuCgroup is the collector's own CPU cgroup (-load.agent-cpu-request),
+	// or nil.
+	cpuCgroup *loadgen.CPUCgroup
 }
 
 // start runs a fresh collector (so its counters and peak RSS belong to
@@ -207,13 +211,22 @@ func (env *loadEnv) start(b *testing.B) *run {
 	if *collectorEnv != "" {
 		colEnv = strings.Split(*collectorEnv, ",")
 	}
-	r.col, err = loadgen.Start(env.bin, config, colEnv...)
+	var flags []string
+	if *featureGates != "" {
+		flags = []string{"--feature-gates=" + *featureGates}
+	}
+	r.cpuCgroup = agentCgroup(b)
+	r.col, err = loadgen.Start(env.bin, config, flags, colEnv...)
 	require.NoError(b, err)
 	b.Cleanup(func() {
 		if err := r.col.Stop(); err != nil {
 			b.Errorf("stop collector: %v; log:\n%s", err, r.col.Output())
 		}
 	})
+	if r.cpuCgroup != nil {
+		// Microseconds after it started, long before it is ready.
+		require.NoError(b, r.cpuCgroup.Join(r.col.PID))
+	}
 	ctx, cancel := context.WithTimeout(b.Context(), time.Minute)
 	defer cancel()
 	r.ready, err = r.col.WaitReady(ctx, cfg.HealthURL())

@@ -123,6 +123,12 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	}
 	b.ReportMetric(float64(missing), "ops-missing")
 	b.ReportMetric(ms(r.ready), "ready-ms")
+	if r.cpuCgroup != nil {
+		// Over the collector's life: one collector runs one rate.
+		throttled, err := r.cpuCgroup.ThrottledTime()
+		require.NoError(b, err)
+		b.ReportMetric(ms(throttled), "throttled-ms")
+	}
 	b.Logf("rate %s for %s: %.0f ops/s, collector read %.0f events/s; cpu %.1f%% of one core; rss peak %.1f MB (the collector alone %.1f), end %.1f MB; "+
 		"kernel event latency p50 %s p99 %s over %d records; drained: %v",
 		rateName(res.rate), res.wall.Round(time.Millisecond), float64(ops)/res.wall.Seconds(), read, res.cpu,

@@ -1,0 +1,70 @@
+package e2e
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/yairfalse/tapio/internal/loadgen"
+)
+
+// milliCPU is a CPU quantity flag ("100m", "1", "1.5") in millicores; 0
+// when empty.
+func milliCPU(b *testing.B, flagName, v string) int64 {
+	b.Helper()
+	if v == "" {
+		return 0
+	}
+	q, err := resource.ParseQuantity(v)
+	require.NoError(b, err, "-%s", flagName)
+	require.Positive(b, q.MilliValue(), "-%s must be above 0", flagName)
+	return q.MilliValue()
+}
+
+// joinWorkloadCgroup puts the benchmark's process, and so everything it
+// starts from then on, in one CPU cgroup weighted by
+// -load.workload-cpu-request: the node's workloads as one pod. The
+// process leaves it when the benchmark ends, so it can be removed.
+func joinWorkloadCgroup(b *testing.B) {
+	b.Helper()
+	request := milliCPU(b, "load.workload-cpu-request", *workloadCPURequest)
+	if request == 0 {
+		return
+	}
+	cg, err := loadgen.NewCPUCgroup(request, 0)
+	require.NoError(b, err)
+	b.Cleanup(func() {
+		if err := cg.Leave(os.Getpid()); err != nil {
+			b.Error(err)
+		}
+		if err := cg.Remove(); err != nil {
+			b.Error(err)
+		}
+	})
+	require.NoError(b, cg.Join(os.Getpid()))
+	b.Logf("the benchmark and what it starts run in %s (request %dm)", cg.Dir, request)
+}
+
+// agentCgroup is a CPU cgroup for one run's collector, weighted by
+// -load.agent-cpu-request and limited by -load.agent-cpu-limit, removed
+// after the collector stops (register it before the collector's stop);
+// nil without a request.
+func agentCgroup(b *testing.B) *loadgen.CPUCgroup {
+	b.Helper()
+	request := milliCPU(b, "load.agent-cpu-request", *agentCPURequest)
+	limit := milliCPU(b, "load.agent-cpu-limit", *agentCPULimit)
+	if request == 0 {
+		require.Zero(b, limit, "-load.agent-cpu-limit needs -load.agent-cpu-request")
+		return nil
+	}
+	cg, err := loadgen.NewCPUCgroup(request, limit)
+	require.NoError(b, err)
+	b.Cleanup(func() {
+		if err := cg.Remove(); err != nil {
+			b.Error(err)
+		}
+	})
+	return cg
+}

@@ -1,8 +1,6 @@
 package loadgen
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -43,42 +41,33 @@ type CPUCgroup struct {
 // is used where it is mounted on its own, as on hybrid hosts like this
 // one, else v2's.
 func NewCPUCgroup(requestMilli, limitMilli int64) (*CPUCgroup, error) {
-	const v1Root = "/sys/fs/cgroup/cpu"
-	cg := &CPUCgroup{v1: true}
-	root := v1Root
-	if _, err := os.Stat(filepath.Join(v1Root, "cpu.shares")); err != nil {
-		cg.v1, root = false, "/sys/fs/cgroup"
-		controllers, err := os.ReadFile(filepath.Join(root, "cgroup.subtree_control"))
-		if err != nil || !strings.Contains(string(controllers), "cpu") {
-			return nil, errors.New("cpu cgroup: no cpu controller, neither v1 at /sys/fs/cgroup/cpu nor v2 at /sys/fs/cgroup")
-		}
-	}
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	cg.Dir = filepath.Join(root, "tapio-load-cpu-"+hex.EncodeToString(suffix))
-	if err := os.Mkdir(cg.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cpu cgroup: %w", err)
+	dir, v1, err := newCgroup("cpu", "/sys/fs/cgroup/cpu", "cpu.shares")
+	if err != nil {
+		return nil, err
 	}
 	shares := CPUShares(requestMilli)
-	files := [][2]string{{"cpu.weight", strconv.FormatUint(CPUWeight(shares), 10)}, {"cpu.max", "max " + strconv.Itoa(cfsPeriod)}}
-	if cg.v1 {
-		files = [][2]string{{"cpu.shares", strconv.FormatUint(shares, 10)}, {"cpu.cfs_period_us", strconv.Itoa(cfsPeriod)}, {"cpu.cfs_quota_us", "-1"}}
-	}
+	quota := "-1"
 	if limitMilli > 0 {
-		quota := strconv.FormatInt(limitMilli*cfsPeriod/1000, 10)
-		if cg.v1 {
-			files[2][1] = quota
-		} else {
-			files[1][1] = quota + " " + strconv.Itoa(cfsPeriod)
+		quota = strconv.FormatInt(limitMilli*cfsPeriod/1000, 10)
+	}
+	files := []cgroupFile{
+		{name: "cpu.shares", value: strconv.FormatUint(shares, 10)},
+		{name: "cpu.cfs_period_us", value: strconv.Itoa(cfsPeriod)},
+		{name: "cpu.cfs_quota_us", value: quota},
+	}
+	if !v1 {
+		if quota == "-1" {
+			quota = "max"
+		}
+		files = []cgroupFile{
+			{name: "cpu.weight", value: strconv.FormatUint(CPUWeight(shares), 10)},
+			{name: "cpu.max", value: quota + " " + strconv.Itoa(cfsPeriod)},
 		}
 	}
-	for _, f := range files {
-		if err := os.WriteFile(filepath.Join(cg.Dir, f[0]), []byte(f[1]), 0); err != nil {
-			_ = os.Remove(cg.Dir)
-			return nil, fmt.Errorf("cpu cgroup: %s: %w", f[0], err)
-		}
+	if err := writeCgroup(dir, files); err != nil {
+		return nil, err
 	}
-	return cg, nil
+	return &CPUCgroup{Dir: dir, v1: v1}, nil
 }
 
 // Join moves every thread of process pid into the cgroup; its children

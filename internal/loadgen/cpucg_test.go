@@ -31,9 +31,7 @@ func TestCPUSharesAndWeightAreTheKubelets(t *testing.T) {
 // hierarchy, checks what the kernel holds, moves a process in and out,
 // and reads the throttling counter.
 func TestCPUCgroupSetsRequestAndLimit(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("creating cgroups needs root: run the tests as root (make test does)")
-	}
+	needRoot(t)
 	cg, err := NewCPUCgroup(250, 500)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, cg.Remove()) }()
@@ -64,13 +62,26 @@ func TestCPUCgroupSetsRequestAndLimit(t *testing.T) {
 	assert.Zero(t, throttled, "nothing ran in the cgroup")
 }
 
+// Without a limit the cgroup has no quota, as a pod without a CPU limit.
+func TestCPUCgroupWithoutLimitIsUnbounded(t *testing.T) {
+	needRoot(t)
+	cg, err := NewCPUCgroup(100, 0)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, cg.Remove()) }()
+	name, want := "cpu.max", "max 100000"
+	if cg.v1 {
+		name, want = "cpu.cfs_quota_us", "-1"
+	}
+	got, err := os.ReadFile(filepath.Join(cg.Dir, name))
+	require.NoError(t, err)
+	assert.Equal(t, want, strings.TrimSpace(string(got)))
+}
+
 // A limited cgroup running a busy loop is throttled, and the counter
 // shows it: at 10% of a core a spinning process is held back 90 ms of
 // every 100 ms period.
 func TestCPUCgroupThrottlingIsCounted(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("creating cgroups needs root: run the tests as root (make test does)")
-	}
+	needRoot(t)
 	cg, err := NewCPUCgroup(100, 100)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, cg.Remove()) }()
@@ -85,4 +96,11 @@ func TestCPUCgroupThrottlingIsCounted(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond, "a spinning process limited to 100m was not throttled")
 	_ = spin.Process.Kill()
 	_ = spin.Wait()
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("creating cgroups needs root: run the tests as root (make test does)")
+	}
 }

@@ -1,15 +1,6 @@
 package loadgen
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // MemoryCgroup creates a memory cgroup limited to limit bytes (memory and
 // swap), where a process that joins it meets the OOM killer. Memory limits
@@ -17,39 +8,22 @@ import (
 // elsewhere, so both are supported. The returned dir's remove function
 // must run after every member has exited.
 func MemoryCgroup(limit int64) (string, error) {
-	const v1Root = "/sys/fs/cgroup/memory"
-	v1 := true
-	root := v1Root
-	if _, err := os.Stat(filepath.Join(v1Root, "memory.limit_in_bytes")); err != nil {
-		v1, root = false, "/sys/fs/cgroup"
-		controllers, err := os.ReadFile(filepath.Join(root, "cgroup.subtree_control"))
-		if err != nil || !strings.Contains(string(controllers), "memory") {
-			return "", errors.New("memory cgroup: no memory controller, neither v1 at /sys/fs/cgroup/memory nor v2 at /sys/fs/cgroup")
-		}
-	}
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	dir := filepath.Join(root, "tapio-load-"+hex.EncodeToString(suffix))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return "", fmt.Errorf("memory cgroup: %w", err)
+	dir, v1, err := newCgroup("memory", "/sys/fs/cgroup/memory", "memory.limit_in_bytes")
+	if err != nil {
+		return "", err
 	}
 	n := strconv.FormatInt(limit, 10)
-	files := [][2]string{{"memory.max", n}, {"memory.swap.max", "0"}}
+	// Swap accounting is optional in the kernel.
+	files := []cgroupFile{{name: "memory.max", value: n}, {name: "memory.swap.max", value: "0", optional: true}}
 	if v1 {
-		files = [][2]string{{"memory.limit_in_bytes", n}, {"memory.memsw.limit_in_bytes", n}, {"memory.swappiness", "0"}}
+		files = []cgroupFile{
+			{name: "memory.limit_in_bytes", value: n},
+			{name: "memory.memsw.limit_in_bytes", value: n, optional: true},
+			{name: "memory.swappiness", value: "0", optional: true},
+		}
 	}
-	for i, f := range files {
-		path := filepath.Join(dir, f[0])
-		if i > 0 {
-			// Swap accounting is optional in the kernel.
-			if _, err := os.Stat(path); err != nil {
-				continue
-			}
-		}
-		if err := os.WriteFile(path, []byte(f[1]), 0); err != nil {
-			_ = os.Remove(dir)
-			return "", fmt.Errorf("memory cgroup: %s: %w", f[0], err)
-		}
+	if err := writeCgroup(dir, files); err != nil {
+		return "", err
 	}
 	return dir, nil
 }

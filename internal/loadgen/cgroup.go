@@ -3,10 +3,12 @@ package loadgen
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // newCgroup creates a uniquely named cgroup for one controller: in the
@@ -56,4 +58,22 @@ func writeCgroup(dir string, files []cgroupFile) error {
 		}
 	}
 	return nil
+}
+
+// RemoveCgroup deletes the cgroup dir, waiting up to wait for members
+// that are exiting: a process reaped a moment ago may still hold it, and
+// the kernel refuses to remove a cgroup that has any. A cgroup already
+// gone is no error.
+func RemoveCgroup(dir string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := os.Remove(dir)
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("remove cgroup: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

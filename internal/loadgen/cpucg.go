@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,17 +109,7 @@ func (cg *CPUCgroup) ThrottledTime() (time.Duration, error) {
 }
 
 // Remove deletes the cgroup, waiting up to 5 s for members that are
-// exiting: the kernel refuses to remove a cgroup that still has any.
+// exiting.
 func (cg *CPUCgroup) Remove() error {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		err := os.Remove(cg.Dir)
-		if err == nil || errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("cpu cgroup: remove: %w", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return RemoveCgroup(cg.Dir, 5*time.Second)
 }

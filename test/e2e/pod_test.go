@@ -3,7 +3,6 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/yairfalse/tapio/internal/loadgen"
 )
 
 // cgroupV2Root is where this host mounts cgroup v2 (hybrid); the kernel's
@@ -72,10 +73,7 @@ func containerCgroup(tb testing.TB, podUID types.UID) (containerID, dir string) 
 	tb.Cleanup(func() {
 		// Leaf first; a parent another test still uses stays. A process
 		// reaped a moment ago may still hold the cgroup briefly.
-		assert.Eventually(tb, func() bool {
-			err := os.Remove(dir)
-			return err == nil || errors.Is(err, os.ErrNotExist)
-		}, 10*time.Second, 20*time.Millisecond, "remove %s", dir)
+		assert.NoError(tb, loadgen.RemoveCgroup(dir, 10*time.Second))
 		for d := podDir; d != cgroupV2Root; d = filepath.Dir(d) {
 			_ = os.Remove(d)
 		}

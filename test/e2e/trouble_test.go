@@ -3,7 +3,6 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -35,10 +34,7 @@ func oomKill(t *testing.T, p *pod) int {
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		// The killed child leaves the cgroup a moment after Wait returns.
-		assert.Eventually(t, func() bool {
-			err := os.Remove(dir)
-			return err == nil || errors.Is(err, os.ErrNotExist)
-		}, 10*time.Second, 20*time.Millisecond, "remove %s", dir)
+		assert.NoError(t, loadgen.RemoveCgroup(dir, 10*time.Second))
 	})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), oomCgroupEnv+"="+dir+string(filepath.ListSeparator)+filepath.Dir(p.procs))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* OOM kills: the victim, its memory cgroup and its memory. Never rate limited. */
+/* OOM kills: the victim, its memory cgroup and its memory. Never rate
+ * limited, and kept through a full main ring by the reserve ring. */
 #ifndef TAPIO_OOM_H
 #define TAPIO_OOM_H
 
@@ -74,7 +75,7 @@ int BPF_PROG(tapio_oom_kill, struct task_struct___tapio *victim)
 		return 0;
 	if (cfg->containers_only && skip_host_task(cfg, task_pidns_inum(victim)))
 		return 0;
-	e = reserve(sizeof(*e), TAPIO_EVENT_OOM_KILL);
+	e = reserve_kept(sizeof(*e), TAPIO_EVENT_OOM_KILL);
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, TAPIO_EVENT_OOM_KILL, bpf_ktime_get_boot_ns());

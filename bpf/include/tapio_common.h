@@ -28,6 +28,19 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
+/*
+ * A few KiB kept for the samples that explain a failure (OOM kills) when
+ * the main ring is full: a reader starved of CPU loses samples of every
+ * kind, and an OOM kill is rare, small and the one a user asks about.
+ * Written only when the main ring has no room, so the reader, which is
+ * then behind and looking at the rings without sleeping, needs no wakeup
+ * from it. Size comes from Go (ReserveRingSize).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 10);
+} events_reserve SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -50,6 +63,8 @@ TAPIO_COUNTER(lost);
 TAPIO_COUNTER(shed);
 /* passed every filter and was offered to the ring: produced = read + lost */
 TAPIO_COUNTER(produced);
+/* written to events_reserve because the main ring was full (read, not lost) */
+TAPIO_COUNTER(reserved);
 
 /*
  * Scratch for the variable-size samples (exec, dns), built here and copied
@@ -257,6 +272,27 @@ static __always_inline void *reserve(__u64 size, __u32 type)
 	count(&produced, type);
 	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e)
+		count(&lost, type);
+	return e;
+}
+
+/*
+ * Reserve a sample that may fall back on the reserve ring when the main
+ * one is full; only a sample neither has room for is lost. Submit it
+ * with bpf_ringbuf_submit as any other: the sample knows its ring.
+ */
+static __always_inline void *reserve_kept(__u64 size, __u32 type)
+{
+	void *e;
+
+	count(&produced, type);
+	e = bpf_ringbuf_reserve(&events, size, 0);
+	if (e)
+		return e;
+	e = bpf_ringbuf_reserve(&events_reserve, size, 0);
+	if (e)
+		count(&reserved, type);
+	else
 		count(&lost, type);
 	return e;
 }

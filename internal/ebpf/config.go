@@ -23,6 +23,11 @@ const (
 	MaxBurst = 1_000_000
 )
 
+// ReserveRingSize is the size of the ring OOM kills fall back on when the
+// main ring is full: 16 KiB, room for about 140 of them, or one page where
+// pages are larger (the kernel's smallest ring).
+func ReserveRingSize() int { return max(16<<10, os.Getpagesize()) }
+
 // Sentinel errors of Validate, each wrapped with the offending value.
 var (
 	ErrUnknownType = errors.New("unknown event type")

@@ -88,9 +88,10 @@ func makeMemcg(t *testing.T) string {
 	return dir
 }
 
-func TestOOMKill(t *testing.T) {
-	p := openProbe(t, configFor(wire.TypeOOMKill))
-	c := collect(t, p)
+// runOOMKill runs the helper in a fresh 16 MiB memory cgroup until the
+// OOM killer ends it, and returns its pid and the cgroup's inode.
+func runOOMKill(t *testing.T) (pid uint32, memcgIno uint64) {
+	t.Helper()
 	dir := makeMemcg(t)
 	var st syscall.Stat_t
 	require.NoError(t, syscall.Stat(dir, &st))
@@ -103,7 +104,13 @@ func TestOOMKill(t *testing.T) {
 	ws := exitErr.Sys().(syscall.WaitStatus)
 	require.True(t, ws.Signaled(), "helper exited with %v instead of being killed", err)
 	require.Equal(t, syscall.SIGKILL, ws.Signal())
-	pid := uint32(cmd.Process.Pid)
+	return uint32(cmd.Process.Pid), st.Ino
+}
+
+func TestOOMKill(t *testing.T) {
+	p := openProbe(t, configFor(wire.TypeOOMKill))
+	c := collect(t, p)
+	pid, ino := runOOMKill(t)
 
 	raw := c.await(t, wire.TypeOOMKill, "for the helper", func(b []byte) bool {
 		e, err := wire.ParseOOMKill(b)
@@ -112,11 +119,77 @@ func TestOOMKill(t *testing.T) {
 	e, err := wire.ParseOOMKill(raw)
 	require.NoError(t, err)
 	// The kernfs id of a cgroup directory is its inode number.
-	assert.Equal(t, st.Ino, e.MemcgID)
+	assert.Equal(t, ino, e.MemcgID)
 	assert.Equal(t, filepath.Base(os.Args[0])[:min(15, len(filepath.Base(os.Args[0])))], e.VictimComm)
 	assert.Equal(t, pid, e.PID, "the helper itself ran into the limit")
 	assert.NotZero(t, e.VictimCgroupID)
 	assert.NotZero(t, e.TotalVM)
 	// Most of 16 MiB is anonymous memory the helper touched.
 	assert.Greater(t, e.AnonRSS, uint64(1024), "anon rss pages")
+}
+
+// A reader starved of CPU lets the ring fill, and the kernel then loses
+// samples of every kind. An OOM kill falls back on the reserve ring: it is
+// counted as reserved, not lost, and it is the first sample read, ahead of
+// the backlog. The main ring here is one page filled with exits (64 bytes
+// each, so what room is left is too small for a 128-byte OOM sample).
+func TestOOMKillKeptWhenTheRingIsFull(t *testing.T) {
+	cfg := configFor(wire.TypeExit, wire.TypeOOMKill)
+	cfg.RingSize = MinRingSize
+	cfg.WakeupBytes = 0
+	p := openProbe(t, cfg)
+
+	// Nobody reads until the OOM kill happened.
+	for range 100 {
+		require.NoError(t, exec.Command("/bin/true").Run())
+	}
+	lost, err := p.LostCounts()
+	require.NoError(t, err)
+	require.NotZero(t, lost[wire.TypeExit], "100 exits should overflow a 4 KiB ring")
+	used, size := p.RingFill()
+	require.Greater(t, used+int(wire.OOMKillSize), size-8, "the main ring should have no room for an OOM sample")
+
+	pid, ino := runOOMKill(t)
+
+	reserved, err := p.ReservedCounts()
+	require.NoError(t, err)
+	lost, err = p.LostCounts()
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, reserved[wire.TypeOOMKill], uint64(1), "the OOM kill went to the reserve ring")
+	assert.Zero(t, lost[wire.TypeOOMKill], "no OOM kill was lost")
+	assert.Zero(t, reserved[wire.TypeExit], "only OOM kills use the reserve ring")
+
+	// The first sample read is an OOM kill, and the helper's is among
+	// those the reserve ring took (another cgroup's could be too).
+	var rec Record
+	var read [wire.TypeMax]uint64
+	var found *wire.OOMKillEvent
+	for i := 0; ; i++ {
+		p.Reader().SetDeadline(time.Now().Add(50 * time.Millisecond))
+		err := p.Reader().ReadInto(&rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		require.NoError(t, err)
+		h, err := wire.ParseHeader(rec.RawSample)
+		require.NoError(t, err)
+		read[h.Type]++
+		if i == 0 {
+			assert.Equal(t, wire.TypeOOMKill, h.Type, "the reserve ring is read before the backlog")
+		}
+		if h.Type == wire.TypeOOMKill {
+			e, err := wire.ParseOOMKill(rec.RawSample)
+			require.NoError(t, err)
+			if e.VictimPID == pid {
+				found = &e
+			}
+		}
+	}
+	require.NotNil(t, found, "the helper's OOM kill was read")
+	assert.Equal(t, ino, found.MemcgID)
+	produced, err := p.ProducedCounts()
+	require.NoError(t, err)
+	assert.Equal(t, produced[wire.TypeOOMKill], read[wire.TypeOOMKill], "every OOM kill produced was read")
+	t.Logf("exits: lost %d, read %d; OOM kills: produced %d, reserved %d, read %d",
+		lost[wire.TypeExit], read[wire.TypeExit], produced[wire.TypeOOMKill], reserved[wire.TypeOOMKill], read[wire.TypeOOMKill])
 }

@@ -59,6 +59,7 @@ func Open(cfg Config) (*Probe, error) {
 		return nil, err
 	}
 	spec.Maps[tapioMapEvents].MaxEntries = uint32(cfg.RingSize)
+	spec.Maps[tapioMapEventsReserve].MaxEntries = uint32(ReserveRingSize())
 
 	p := &Probe{netnsCookie: hostNetnsCookie()}
 	if err := spec.LoadAndAssign(&p.maps, nil); err != nil {
@@ -73,7 +74,7 @@ func Open(cfg Config) (*Probe, error) {
 		p.Close()
 		return nil, err
 	}
-	rd, err := newReader(p.maps.Events, cfg, p.setQuiet)
+	rd, err := newReader(p.maps.Events, p.maps.EventsReserve, cfg, p.setQuiet)
 	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("open ring buffer reader: %w", err)
@@ -84,13 +85,15 @@ func Open(cfg Config) (*Probe, error) {
 
 func (p *Probe) mapsByName() map[string]*ebpf.Map {
 	return map[string]*ebpf.Map{
-		tapioMapBuckets:  p.maps.Buckets,
-		tapioMapEvents:   p.maps.Events,
-		tapioMapLost:     p.maps.Lost,
-		tapioMapProduced: p.maps.Produced,
-		tapioMapScratch:  p.maps.Scratch,
-		tapioMapSettings: p.maps.Settings,
-		tapioMapShed:     p.maps.Shed,
+		tapioMapBuckets:       p.maps.Buckets,
+		tapioMapEvents:        p.maps.Events,
+		tapioMapEventsReserve: p.maps.EventsReserve,
+		tapioMapLost:          p.maps.Lost,
+		tapioMapProduced:      p.maps.Produced,
+		tapioMapReserved:      p.maps.Reserved,
+		tapioMapScratch:       p.maps.Scratch,
+		tapioMapSettings:      p.maps.Settings,
+		tapioMapShed:          p.maps.Shed,
 	}
 }
 
@@ -263,6 +266,11 @@ func (p *Probe) ShedCounts() ([wire.TypeMax]uint64, error) { return counts(p.map
 // ProducedCounts are the samples per type offered to the ring buffer;
 // after draining, read + lost = produced.
 func (p *Probe) ProducedCounts() ([wire.TypeMax]uint64, error) { return counts(p.maps.Produced) }
+
+// ReservedCounts are the samples per type (OOM kills) the main ring had no
+// room for and the reserve ring took: read, not lost, and a sign the
+// reader fell behind.
+func (p *Probe) ReservedCounts() ([wire.TypeMax]uint64, error) { return counts(p.maps.Reserved) }
 
 // RingFill returns the bytes waiting in the ring buffer and its size.
 // After Close it reports an empty ring: the ring is unmapped then.

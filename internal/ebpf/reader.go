@@ -42,6 +42,10 @@ const quietAfter = 25
 // thread switch is expensive) that churn was most of an idle agent's CPU.
 type Reader struct {
 	rd *ringbuf.Reader
+	// reserve reads the small ring the kernel writes OOM kills to when rd's
+	// is full. It is only written while the reader is behind, so it is
+	// looked at before every read from rd and never waited on.
+	reserve *ringbuf.Reader
 	// file is a duplicate of the ring's fd, registered with the netpoller;
 	// raw waits on it for the kernel's wakeups.
 	file *os.File
@@ -77,18 +81,25 @@ type Reader struct {
 // only drains what is there; waiting is the netpoller's job.
 var past = time.Unix(1, 0)
 
-func newReader(events *ebpf.Map, cfg Config, setQuiet func(bool) error) (*Reader, error) {
+func newReader(events, reserveEvents *ebpf.Map, cfg Config, setQuiet func(bool) error) (*Reader, error) {
 	rd, err := ringbuf.NewReader(events)
 	if err != nil {
 		return nil, err
 	}
 	rd.SetDeadline(past)
+	reserve, err := ringbuf.NewReader(reserveEvents)
+	if err != nil {
+		rd.Close()
+		return nil, fmt.Errorf("reserve ring: %w", err)
+	}
+	reserve.SetDeadline(past)
 	file, raw, err := pollable(events)
 	if err != nil {
 		rd.Close()
+		reserve.Close()
 		return nil, err
 	}
-	r := &Reader{rd: rd, file: file, raw: raw, setQuiet: setQuiet}
+	r := &Reader{rd: rd, reserve: reserve, file: file, raw: raw, setQuiet: setQuiet}
 	if cfg.WakeupBytes > 0 {
 		r.poll = cfg.FlushInterval
 	}
@@ -165,18 +176,24 @@ func (r *Reader) ReadInto(rec *Record) error {
 	}
 }
 
-// drain reads one sample if the ring has one. The ring's positions are
-// read from its mapped pages, so an empty ring costs no syscall.
+// drain reads one sample if a ring has one, the reserve ring's first: what
+// it holds was written while the main ring was full, and waiting behind
+// that backlog would delay it most. The rings' positions are read from
+// their mapped pages, so an empty ring costs no syscall.
 func (r *Reader) drain(rec *Record) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed.Load() {
 		return false, ErrClosed
 	}
-	if r.rd.AvailableBytes() == 0 {
-		return false, nil
+	rd := r.reserve
+	if rd.AvailableBytes() == 0 {
+		rd = r.rd
+		if rd.AvailableBytes() == 0 {
+			return false, nil
+		}
 	}
-	err := r.rd.ReadInto(rec)
+	err := rd.ReadInto(rec)
 	switch {
 	case err == nil:
 		r.emptyPolls = 0
@@ -283,5 +300,5 @@ func (r *Reader) Close() error {
 	ferr := r.file.Close()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return errors.Join(ferr, r.rd.Close())
+	return errors.Join(ferr, r.rd.Close(), r.reserve.Close())
 }

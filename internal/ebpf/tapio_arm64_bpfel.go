@@ -141,8 +141,10 @@ type tapioTcpEvent struct {
 const (
 	tapioMapBuckets        = "buckets"
 	tapioMapEvents         = "events"
+	tapioMapEventsReserve  = "events_reserve"
 	tapioMapLost           = "lost"
 	tapioMapProduced       = "produced"
+	tapioMapReserved       = "reserved"
 	tapioMapScratch        = "scratch"
 	tapioMapSettings       = "settings"
 	tapioMapShed           = "shed"
@@ -215,14 +217,16 @@ type tapioProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tapioMapSpecs struct {
-	Buckets  *ebpf.MapSpec `ebpf:"buckets"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	Lost     *ebpf.MapSpec `ebpf:"lost"`
-	Produced *ebpf.MapSpec `ebpf:"produced"`
-	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
-	Settings *ebpf.MapSpec `ebpf:"settings"`
-	Shed     *ebpf.MapSpec `ebpf:"shed"`
-	Unwoken  *ebpf.MapSpec `ebpf:"unwoken"`
+	Buckets       *ebpf.MapSpec `ebpf:"buckets"`
+	Events        *ebpf.MapSpec `ebpf:"events"`
+	EventsReserve *ebpf.MapSpec `ebpf:"events_reserve"`
+	Lost          *ebpf.MapSpec `ebpf:"lost"`
+	Produced      *ebpf.MapSpec `ebpf:"produced"`
+	Reserved      *ebpf.MapSpec `ebpf:"reserved"`
+	Scratch       *ebpf.MapSpec `ebpf:"scratch"`
+	Settings      *ebpf.MapSpec `ebpf:"settings"`
+	Shed          *ebpf.MapSpec `ebpf:"shed"`
+	Unwoken       *ebpf.MapSpec `ebpf:"unwoken"`
 }
 
 // tapioVariableSpecs contains global variables before they are loaded into the kernel.
@@ -251,22 +255,26 @@ func (o *tapioObjects) Close() error {
 //
 // It can be passed to loadTapioObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tapioMaps struct {
-	Buckets  *ebpf.Map `ebpf:"buckets"`
-	Events   *ebpf.Map `ebpf:"events"`
-	Lost     *ebpf.Map `ebpf:"lost"`
-	Produced *ebpf.Map `ebpf:"produced"`
-	Scratch  *ebpf.Map `ebpf:"scratch"`
-	Settings *ebpf.Map `ebpf:"settings"`
-	Shed     *ebpf.Map `ebpf:"shed"`
-	Unwoken  *ebpf.Map `ebpf:"unwoken"`
+	Buckets       *ebpf.Map `ebpf:"buckets"`
+	Events        *ebpf.Map `ebpf:"events"`
+	EventsReserve *ebpf.Map `ebpf:"events_reserve"`
+	Lost          *ebpf.Map `ebpf:"lost"`
+	Produced      *ebpf.Map `ebpf:"produced"`
+	Reserved      *ebpf.Map `ebpf:"reserved"`
+	Scratch       *ebpf.Map `ebpf:"scratch"`
+	Settings      *ebpf.Map `ebpf:"settings"`
+	Shed          *ebpf.Map `ebpf:"shed"`
+	Unwoken       *ebpf.Map `ebpf:"unwoken"`
 }
 
 func (m *tapioMaps) Close() error {
 	return _TapioClose(
 		m.Buckets,
 		m.Events,
+		m.EventsReserve,
 		m.Lost,
 		m.Produced,
+		m.Reserved,
 		m.Scratch,
 		m.Settings,
 		m.Shed,

@@ -13,24 +13,39 @@ import (
 func TestLossLedgerReportsDeltasPerKindAndReason(t *testing.T) {
 	t0 := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	l := lossLedger{since: t0}
-	var lost, shed [wire.TypeMax]uint64
+	var c counts
+	var none [wire.TypeMax]uint64
 
-	assert.Empty(t, l.advance(lost, shed, t0.Add(time.Second)), "nothing moved, nothing to say")
+	losses, reserved := l.advance(c, t0.Add(time.Second))
+	assert.Empty(t, losses, "nothing moved, nothing to say")
+	assert.Equal(t, none, reserved)
 
-	lost[wire.TypeExec] = 5
-	shed[wire.TypeDNS] = 40
+	c.lost[wire.TypeExec] = 5
+	c.shed[wire.TypeDNS] = 40
+	c.reserved[wire.TypeOOMKill] = 2
 	t2 := t0.Add(2 * time.Second)
+	losses, reserved = l.advance(c, t2)
 	assert.Equal(t, []rawrecord.Loss{
 		{Kind: "process.exec", Reason: rawrecord.LossRingBufferFull, Count: 5, Since: t0.Add(time.Second), Until: t2},
 		{Kind: "dns", Reason: rawrecord.LossRateLimited, Count: 40, Since: t0.Add(time.Second), Until: t2},
-	}, l.advance(lost, shed, t2))
+	}, losses, "what the reserve ring kept is no loss")
+	want := none
+	want[wire.TypeOOMKill] = 2
+	assert.Equal(t, want, reserved)
 
-	lost[wire.TypeExec] = 7
+	c.lost[wire.TypeExec] = 7
+	c.reserved[wire.TypeOOMKill] = 3
 	t3 := t0.Add(3 * time.Second)
+	losses, reserved = l.advance(c, t3)
 	assert.Equal(t, []rawrecord.Loss{
 		{Kind: "process.exec", Reason: rawrecord.LossRingBufferFull, Count: 2, Since: t2, Until: t3},
-	}, l.advance(lost, shed, t3), "only what moved since the last reading")
+	}, losses, "only what moved since the last reading")
+	want[wire.TypeOOMKill] = 1
+	assert.Equal(t, want, reserved)
 
-	lost[wire.TypeExec] = 1 // counters restarted: not a huge wrapped delta
-	assert.Empty(t, l.advance(lost, shed, t0.Add(4*time.Second)))
+	c.lost[wire.TypeExec] = 1 // counters restarted: not a huge wrapped delta
+	c.reserved[wire.TypeOOMKill] = 0
+	losses, reserved = l.advance(c, t0.Add(4*time.Second))
+	assert.Empty(t, losses)
+	assert.Equal(t, none, reserved)
 }

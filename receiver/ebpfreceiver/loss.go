@@ -13,30 +13,48 @@ import (
 // lossLedger turns the kernel's cumulative per-type counters into the
 // deltas of one reporting window.
 type lossLedger struct {
-	lost, shed [wire.TypeMax]uint64
-	since      time.Time
+	lost, shed, reserved [wire.TypeMax]uint64
+	since                time.Time
+}
+
+// counts are the kernel's cumulative counters at one reading.
+type counts struct {
+	lost, shed, reserved [wire.TypeMax]uint64
 }
 
 // advance records the counters read at now and returns what changed since
-// the previous reading, as loss payloads. Counters only grow; one that went
-// down (a reloaded program) restarts from its new value rather than
-// reporting a wrapped, absurd delta.
-func (l *lossLedger) advance(lost, shed [wire.TypeMax]uint64, now time.Time) []rawrecord.Loss {
-	var out []rawrecord.Loss
+// the previous reading: the losses, as loss payloads, and the samples the
+// reserve ring kept, which were read and are no loss.
+func (l *lossLedger) advance(c counts, now time.Time) (losses []rawrecord.Loss, reserved [wire.TypeMax]uint64) {
 	report := func(prev *[wire.TypeMax]uint64, cur [wire.TypeMax]uint64, reason string) {
-		for t := wire.Type(1); t < wire.TypeMax; t++ {
-			if cur[t] > prev[t] {
-				out = append(out, rawrecord.Loss{
-					Kind: wire.Kind(t), Reason: reason, Count: cur[t] - prev[t],
+		for t, n := range delta(prev, cur) {
+			if n > 0 {
+				losses = append(losses, rawrecord.Loss{
+					Kind: wire.Kind(wire.Type(t)), Reason: reason, Count: n,
 					Since: l.since, Until: now,
 				})
 			}
-			prev[t] = cur[t]
 		}
 	}
-	report(&l.lost, lost, rawrecord.LossRingBufferFull)
-	report(&l.shed, shed, rawrecord.LossRateLimited)
+	report(&l.lost, c.lost, rawrecord.LossRingBufferFull)
+	report(&l.shed, c.shed, rawrecord.LossRateLimited)
+	reserved = delta(&l.reserved, c.reserved)
 	l.since = now
+	return losses, reserved
+}
+
+// delta returns how much each counter grew since prev and moves prev to
+// cur. Counters only grow; one that went down (a reloaded program)
+// restarts from its new value rather than reporting a wrapped, absurd
+// delta. Type 0 is no type and is never reported.
+func delta(prev *[wire.TypeMax]uint64, cur [wire.TypeMax]uint64) [wire.TypeMax]uint64 {
+	var out [wire.TypeMax]uint64
+	for t := wire.Type(1); t < wire.TypeMax; t++ {
+		if cur[t] > prev[t] {
+			out[t] = cur[t] - prev[t]
+		}
+		prev[t] = cur[t]
+	}
 	return out
 }
 
@@ -58,17 +76,26 @@ func (r *ebpfReceiver) lossLoop(ctx context.Context) {
 }
 
 func (r *ebpfReceiver) reportLoss(ctx context.Context, ledger *lossLedger, now time.Time) {
-	lost, err := r.probe.LostCounts()
-	if err != nil {
+	var c counts
+	var err error
+	if c.lost, err = r.probe.LostCounts(); err != nil {
 		r.set.Logger.Warn("cannot read the kernel's loss counters", zap.Error(err))
 		return
 	}
-	shed, err := r.probe.ShedCounts()
-	if err != nil {
+	if c.shed, err = r.probe.ShedCounts(); err != nil {
 		r.set.Logger.Warn("cannot read the kernel's rate-limit counters", zap.Error(err))
 		return
 	}
-	losses := ledger.advance(lost, shed, now)
+	if c.reserved, err = r.probe.ReservedCounts(); err != nil {
+		r.set.Logger.Warn("cannot read the kernel's reserve ring counters", zap.Error(err))
+		return
+	}
+	losses, reserved := ledger.advance(c, now)
+	for t, n := range reserved {
+		if n > 0 {
+			r.telemetry.TapioEbpfEventsReserved.Add(ctx, int64(n), r.kindAttrs[t])
+		}
+	}
 	if len(losses) == 0 {
 		return
 	}

@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	TapioEbpfEventsLost      metric.Int64Counter
 	TapioEbpfEventsMalformed metric.Int64Counter
 	TapioEbpfEventsRead      metric.Int64Counter
+	TapioEbpfEventsReserved  metric.Int64Counter
 	TapioEbpfEventsShed      metric.Int64Counter
 	TapioEbpfHooksDisabled   metric.Int64UpDownCounter
 	TapioEbpfRingBufferFill  metric.Int64Gauge
@@ -78,6 +79,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.TapioEbpfEventsRead, err = builder.meter.Int64Counter(
 		"otelcol.tapio_ebpf.events.read",
 		metric.WithDescription("Samples read from the ring buffer and emitted as raw records, by kind. [Development]"),
+		metric.WithUnit("{events}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.TapioEbpfEventsReserved, err = builder.meter.Int64Counter(
+		"otelcol.tapio_ebpf.events.reserved",
+		metric.WithDescription("OOM kills the kernel wrote to the small reserve ring because the main ring buffer was full; they were read, not lost, but the reader had fallen behind. [Development]"),
 		metric.WithUnit("{events}"),
 	)
 	errs = errors.Join(errs, err)

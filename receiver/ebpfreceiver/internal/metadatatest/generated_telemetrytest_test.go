@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.TapioEbpfEventsLost.Add(context.Background(), 1)
 	tb.TapioEbpfEventsMalformed.Add(context.Background(), 1)
 	tb.TapioEbpfEventsRead.Add(context.Background(), 1)
+	tb.TapioEbpfEventsReserved.Add(context.Background(), 1)
 	tb.TapioEbpfEventsShed.Add(context.Background(), 1)
 	tb.TapioEbpfHooksDisabled.Add(context.Background(), 1)
 	tb.TapioEbpfRingBufferFill.Record(context.Background(), 1)
@@ -32,6 +33,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualTapioEbpfEventsRead(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualTapioEbpfEventsReserved(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualTapioEbpfEventsShed(t, testTel,

@@ -29,6 +29,7 @@ var (
 	workloadCPURequest = flag.String("load.workload-cpu-request", "", "the CPU request of everything else the benchmark runs (the load's processes, the sinks, the API server, journald): one cgroup for them all, weighted as a pod with that request; empty: no cgroup")
 	featureGates       = flag.String("load.feature-gates", "", "the collector's --feature-gates value (gates comma-separated, - before one turns it off); empty runs the gates' defaults, as shipped")
 	loadIdle           = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
+	loadOOMKills       = flag.Int("load.oom-kills", 2, "OOM kills BenchmarkAgentLoad causes during each rate's load, evenly spaced, in the load's client pod: whether they reach the backend when the agent falls behind")
 	// The eBPF receiver's batching is where CPU is traded against latency:
 	// each batch becomes one export request downstream.
 	ebpfReadInterval = flag.Duration("load.read-interval", 0, "tapio_ebpf read_interval for BenchmarkAgentLoad; 0 keeps the receiver's default, as the shipped agent does")
@@ -207,6 +208,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 			tallies[i] = loadgen.Drive(ctx, s.name, s.rate, s.workers, *loadDuration, s.op)
 		}()
 	}
+	oomKills := causeOOMKills(ctx, b, *loadOOMKills, *loadDuration)
 	wg.Wait()
 	wall := time.Since(start)
 	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: wall}
@@ -232,7 +234,26 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 		majorFaults: own1.MajorFaults - own0.MajorFaults,
 		peakRSS:     peakRSS, ownPeakRSS: ownPeakRSS, endRSS: u2.RSS, exports: exports, gatewayExports: gwExports,
 		machineBusy: loadgen.BusyPercent(machine0, machine1), cpus: machine1.CPUs,
+		oomKills: oomKills,
 	})
+}
+
+// causeOOMKills runs n OOM kills evenly spread over a load of length d,
+// from the benchmark's goroutine while the generators run in theirs, and
+// returns how many happened before ctx ended. The victims are born where
+// the benchmark process is: in the client pod once the load pods exist.
+func causeOOMKills(ctx context.Context, b *testing.B, n int, d time.Duration) int {
+	done := 0
+	for range n {
+		select {
+		case <-ctx.Done():
+			return done
+		case <-time.After(d / time.Duration(n+1)):
+		}
+		runIntoOOMKill(b)
+		done++
+	}
+	return done
 }
 
 // exportRate is how often the collector's exporter sent during a run, and

@@ -27,6 +27,7 @@ const (
 	classJournal   = "journal"     // op: one line the load unit wrote
 	classLoss      = "loss"        // a receiver's loss report
 	classIncident  = "incident"    // the correlation connector's incidents
+	classOOMKill   = "oom.kill"    // an OOM kill (-load.oom-kills causes them)
 	journalMarker  = " tapio load line"
 	execCommLength = 15
 )
@@ -62,6 +63,8 @@ func (c *classifier) classify(lr plog.LogRecord) string {
 		return classLoss
 	case ue.NameIncident:
 		return classIncident
+	case ue.NameOOMKill:
+		return classOOMKill
 	case ue.NameProcessExec:
 		if strings.HasSuffix(str(attrs, "process.executable.path"), "/"+loadgen.ExecBinary) {
 			return classExec

@@ -32,8 +32,11 @@ var (
 // backend; in the shipped shape also what the gateway leg exported and
 // dropped, which must add up to the same reads on its own.
 type ledger struct {
-	read, readDuring      uint64
-	lostKernel, shed      uint64
+	read, readDuring uint64
+	lostKernel, shed uint64
+	// oomLost and reserved are the OOM kills among lostKernel, and those
+	// the reserve ring kept from being lost (read, so also in read).
+	oomLost, reserved     uint64
 	dropped               uint64
 	exported, lossRecords uint64
 
@@ -64,6 +67,8 @@ func newLedger(before, after loadgen.Metrics, backendID string, backend exportCo
 		readDuring:  sum(after, readMetrics) - sum(before, readMetrics),
 		lostKernel:  sum(after, []string{"otelcol_tapio_ebpf_events_lost"}),
 		shed:        sum(after, []string{"otelcol_tapio_ebpf_events_shed"}),
+		oomLost:     sum(after, []string{"otelcol_tapio_ebpf_events_lost"}, `kind="oom.kill"`),
+		reserved:    sum(after, []string{"otelcol_tapio_ebpf_events_reserved"}),
 		dropped:     forked + sum(after, exporterFailedMetrics, `exporter="`+backendID+`"`),
 		exported:    backend.records,
 		lossRecords: backend.loss,
@@ -91,8 +96,8 @@ func (l ledger) gwUnaccounted() int64 {
 }
 
 func (l ledger) String() string {
-	s := fmt.Sprintf("read %d, lost in kernel %d, shed %d, dropped in pipeline %d, exported %d (+%d loss reports), unaccounted %d",
-		l.read, l.lostKernel, l.shed, l.dropped, l.exported-l.lossRecords, l.lossRecords, l.unaccounted())
+	s := fmt.Sprintf("read %d, lost in kernel %d (OOM kills %d; %d kept by the reserve ring), shed %d, dropped in pipeline %d, exported %d (+%d loss reports), unaccounted %d",
+		l.read, l.lostKernel, l.oomLost, l.reserved, l.shed, l.dropped, l.exported-l.lossRecords, l.lossRecords, l.unaccounted())
 	if l.gateway {
 		s += fmt.Sprintf("; gateway leg: dropped %d, exported %d (+%d loss reports), unaccounted %d",
 			l.gwDropped, l.gwExported-l.gwLossRecords, l.gwLossRecords, l.gwUnaccounted())

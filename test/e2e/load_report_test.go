@@ -37,6 +37,8 @@ type result struct {
 	// generators together, in percent of all of them.
 	machineBusy float64
 	cpus        int
+	// oomKills are the OOM kills the benchmark caused during the load.
+	oomKills int
 }
 
 // settleLedger reads the receivers' counters until every record they
@@ -122,6 +124,16 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		b.ReportMetric(float64(res.ledger.gwUnaccounted()), "gw-unaccounted")
 	}
 	b.ReportMetric(float64(missing), "ops-missing")
+	if res.oomKills > 0 {
+		// Every OOM kill on the host is counted: the benchmark's are
+		// normally the only ones, and more exported than caused says
+		// another happened.
+		oomExported := r.sink.Class(classOOMKill)
+		b.ReportMetric(float64(oomExported), "oom-exported")
+		b.ReportMetric(float64(res.ledger.reserved), "oom-reserved")
+		b.Logf("OOM kills: %d caused during the load, %d exported, %d kept by the reserve ring while the ring buffer was full, %d lost",
+			res.oomKills, oomExported, res.ledger.reserved, res.ledger.oomLost)
+	}
 	b.ReportMetric(ms(r.ready), "ready-ms")
 	if r.cpuCgroup != nil {
 		// Over the collector's life: one collector runs one rate.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,19 +31,29 @@ import (
 // returns its pid.
 func oomKill(t *testing.T, p *pod) int {
 	t.Helper()
+	return runIntoOOMKill(t, filepath.Dir(p.procs))
+}
+
+// runIntoOOMKill runs a copy of the test binary in a fresh 16 MiB memory
+// cgroup, and in each of the cgroups dirs, until the kernel's OOM killer
+// ends it, and returns its pid. Without dirs the copy stays in the
+// caller's other cgroups.
+func runIntoOOMKill(tb testing.TB, dirs ...string) int {
+	tb.Helper()
 	dir, err := loadgen.MemoryCgroup(16 << 20)
-	require.NoError(t, err)
-	t.Cleanup(func() {
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
 		// The killed child leaves the cgroup a moment after Wait returns.
-		assert.NoError(t, loadgen.RemoveCgroup(dir, 10*time.Second))
+		assert.NoError(tb, loadgen.RemoveCgroup(dir, 10*time.Second))
 	})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), oomCgroupEnv+"="+dir+string(filepath.ListSeparator)+filepath.Dir(p.procs))
+	join := strings.Join(append([]string{dir}, dirs...), string(filepath.ListSeparator))
+	cmd.Env = append(os.Environ(), oomCgroupEnv+"="+join)
 	err = cmd.Run()
 	var exitErr *exec.ExitError
-	require.ErrorAs(t, err, &exitErr, "the helper should have been OOM-killed")
+	require.ErrorAs(tb, err, &exitErr, "the helper should have been OOM-killed")
 	ws := exitErr.Sys().(syscall.WaitStatus)
-	require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "helper ended with %v, not SIGKILL", err)
+	require.True(tb, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "helper ended with %v, not SIGKILL", err)
 	return cmd.Process.Pid
 }
 

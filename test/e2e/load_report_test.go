@@ -129,10 +129,12 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		// normally the only ones, and more exported than caused says
 		// another happened.
 		oomExported := r.sink.Class(classOOMKill)
+		latency, _ := r.sink.Latency([]float64{0.5, 1}, classOOMKill)
 		b.ReportMetric(float64(oomExported), "oom-exported")
 		b.ReportMetric(float64(res.ledger.reserved), "oom-reserved")
-		b.Logf("OOM kills: %d caused during the load, %d exported, %d kept by the reserve ring while the ring buffer was full, %d lost",
-			res.oomKills, oomExported, res.ledger.reserved, res.ledger.oomLost)
+		b.ReportMetric(ms(latency[1]), "oom-max-ms")
+		b.Logf("OOM kills: %d caused during the load, %d exported (latency p50 %s, max %s), %d kept by the reserve ring while the ring buffer was full, %d lost",
+			res.oomKills, oomExported, latency[0].Round(10*time.Microsecond), latency[1].Round(10*time.Microsecond), res.ledger.reserved, res.ledger.oomLost)
 	}
 	b.ReportMetric(ms(r.ready), "ready-ms")
 	if r.cpuCgroup != nil {

@@ -29,6 +29,8 @@ var (
 	workloadCPURequest = flag.String("load.workload-cpu-request", "", "the CPU request of everything else the benchmark runs (the load's processes, the sinks, the API server, journald): one cgroup for them all, weighted as a pod with that request; empty: no cgroup")
 	featureGates       = flag.String("load.feature-gates", "", "the collector's --feature-gates value (gates comma-separated, - before one turns it off); empty runs the gates' defaults, as shipped")
 	loadIdle           = flag.Duration("load.idle", 30*time.Second, "how long BenchmarkAgentLoad/idle measures an idle collector")
+	loadHogs           = flag.Int("load.hogs", 0, "processes that only spin during each rate's load, in a CPU cgroup weighted by -load.hog-cpu-request: a node whose workloads use every core")
+	hogCPURequest      = flag.String("load.hog-cpu-request", "", "the CPU request of the -load.hogs' cgroup (1900m)")
 	loadOOMKills       = flag.Int("load.oom-kills", 2, "OOM kills BenchmarkAgentLoad causes during each rate's load, evenly spaced, in the load's client pod: whether they reach the backend when the agent falls behind")
 	// The eBPF receiver's batching is where CPU is traded against latency:
 	// each batch becomes one export request downstream.
@@ -188,6 +190,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	defer closeDNS()
 
 	ctx, cancel := context.WithCancel(b.Context())
+	stopHogs := startHogs(b)
+	defer stopHogs()
 	m0, err := loadgen.Scrape(ctx, r.cfg.MetricsURL())
 	require.NoError(b, err)
 	u0, own0, err := loadgen.ReadTreeUsage(r.col.PID)
@@ -217,6 +221,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	require.NoError(b, err)
 	machine1, err := loadgen.ReadMachineCPU()
 	require.NoError(b, err)
+	// The node is quiet again while the pipeline drains.
+	stopHogs()
 	cancel()
 	peakRSS, ownPeakRSS := peak()
 	r.closeFiles()

@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"errors"
 	"os"
+	"os/exec"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,4 +70,54 @@ func agentCgroup(b *testing.B) *loadgen.CPUCgroup {
 		}
 	})
 	return cg
+}
+
+// startHogs saturates the node for one rate's load: -load.hogs processes
+// that only spin, in a CPU cgroup of their own weighted by
+// -load.hog-cpu-request, as busy workload pods beside the agent and the
+// benchmark. In their own cgroup they take what the other cgroups leave
+// (the benchmark's sinks and API server keep their weight) instead of
+// competing thread by thread with the harness, which starved it. The
+// returned func stops them and removes the cgroup; calls after the first
+// do nothing.
+func startHogs(b *testing.B) (stop func()) {
+	b.Helper()
+	request := milliCPU(b, "load.hog-cpu-request", *hogCPURequest)
+	if *loadHogs == 0 {
+		require.Zero(b, request, "-load.hog-cpu-request needs -load.hogs")
+		return func() {}
+	}
+	require.Positive(b, request, "-load.hogs needs -load.hog-cpu-request")
+	cg, err := loadgen.NewCPUCgroup(request, 0)
+	require.NoError(b, err)
+	var hogs []*exec.Cmd
+	var once sync.Once
+	halt := func() {
+		for _, h := range hogs {
+			_ = h.Process.Kill()
+			// Killed is how a hog ends; anything else is an error.
+			var exitErr *exec.ExitError
+			if err := h.Wait(); err != nil && !errors.As(err, &exitErr) {
+				b.Error(err)
+			}
+		}
+		hogs = nil
+		if err := cg.Remove(); err != nil {
+			b.Error(err)
+		}
+	}
+	stop = func() { once.Do(halt) }
+	for range *loadHogs {
+		h := exec.Command("/bin/sh", "-c", "while :; do :; done")
+		if err := h.Start(); err != nil {
+			stop()
+			require.NoError(b, err)
+		}
+		hogs = append(hogs, h)
+		if err := cg.Join(h.Process.Pid); err != nil {
+			stop()
+			require.NoError(b, err)
+		}
+	}
+	return stop
 }

@@ -186,26 +186,26 @@ func (r *Reader) drain(rec *Record) (bool, error) {
 	if r.closed.Load() {
 		return false, ErrClosed
 	}
-	rd := r.reserve
-	if rd.AvailableBytes() == 0 {
-		rd = r.rd
+	for _, rd := range [...]*ringbuf.Reader{r.reserve, r.rd} {
 		if rd.AvailableBytes() == 0 {
-			return false, nil
+			continue
 		}
-	}
-	err := rd.ReadInto(rec)
-	switch {
-	case err == nil:
-		r.emptyPolls = 0
-		if r.quiet.Load() {
-			r.countQuiet()
+		err := rd.ReadInto(rec)
+		switch {
+		case err == nil:
+			r.emptyPolls = 0
+			if r.quiet.Load() {
+				r.countQuiet()
+			}
+			return true, nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// Only a sample still being written: the next look reads
+			// it, and the other ring may have one ready meanwhile.
+			continue
 		}
-		return true, nil
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		// Only a sample still being written: the next look reads it.
-		return false, nil
+		return false, err
 	}
-	return false, err
+	return false, nil
 }
 
 // wait parks until the kernel wakes the ring (true) or next passes

@@ -70,6 +70,10 @@ type Config struct {
 	// CgroupPath is the cgroup v2 mount the DNS hooks attach to; empty
 	// means /sys/fs/cgroup/unified, else /sys/fs/cgroup, whichever is v2.
 	CgroupPath string
+
+	// reserveRingSize replaces ReserveRingSize(), for the tests that fill
+	// the reserve ring too; 0 keeps it.
+	reserveRingSize int
 }
 
 // DefaultConfig collects every type with a 4 MiB ring, waking the reader

@@ -95,7 +95,13 @@ func runOOMKill(t *testing.T) (pid uint32, memcgIno uint64) {
 	dir := makeMemcg(t)
 	var st syscall.Stat_t
 	require.NoError(t, syscall.Stat(dir, &st))
+	return runOOMHelper(t, dir), st.Ino
+}
 
+// runOOMHelper runs the helper in the memory cgroup dir until the OOM
+// killer ends it, and returns its pid.
+func runOOMHelper(t *testing.T, dir string) uint32 {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), tapioOOMHelperEnv+"="+dir)
 	err := cmd.Run()
@@ -104,7 +110,7 @@ func runOOMKill(t *testing.T) (pid uint32, memcgIno uint64) {
 	ws := exitErr.Sys().(syscall.WaitStatus)
 	require.True(t, ws.Signaled(), "helper exited with %v instead of being killed", err)
 	require.Equal(t, syscall.SIGKILL, ws.Signal())
-	return uint32(cmd.Process.Pid), st.Ino
+	return uint32(cmd.Process.Pid)
 }
 
 func TestOOMKill(t *testing.T) {
@@ -192,4 +198,41 @@ func TestOOMKillKeptWhenTheRingIsFull(t *testing.T) {
 	assert.Equal(t, produced[wire.TypeOOMKill], read[wire.TypeOOMKill], "every OOM kill produced was read")
 	t.Logf("exits: lost %d, read %d; OOM kills: produced %d, reserved %d, read %d",
 		lost[wire.TypeExit], read[wire.TypeExit], produced[wire.TypeOOMKill], reserved[wire.TypeOOMKill], read[wire.TypeOOMKill])
+}
+
+// When the reserve ring is full too, an OOM kill is lost and counted as
+// lost, like any other sample: with a one-page reserve (room for 32 OOM
+// samples) and the main ring full, 40 OOM kills leave 8 lost, and read +
+// lost still equals produced once both rings are drained.
+func TestOOMKillLostWhenTheReserveIsFullToo(t *testing.T) {
+	const kills = 40
+	cfg := configFor(wire.TypeExit, wire.TypeOOMKill)
+	cfg.RingSize = MinRingSize
+	cfg.WakeupBytes = 0
+	cfg.reserveRingSize = MinRingSize
+	p := openProbe(t, cfg)
+
+	for range 100 {
+		require.NoError(t, exec.Command("/bin/true").Run())
+	}
+	dir := makeMemcg(t)
+	for range kills {
+		runOOMHelper(t, dir)
+	}
+
+	reserved, err := p.ReservedCounts()
+	require.NoError(t, err)
+	lost, err := p.LostCounts()
+	require.NoError(t, err)
+	produced, err := p.ProducedCounts()
+	require.NoError(t, err)
+	read := drain(t, p.Reader())
+	// A page holds 32 samples of 128 bytes (120 and the ring's 8-byte
+	// header), but the ring keeps one byte free to tell full from empty.
+	perPage := uint64(MinRingSize / (wire.OOMKillSize + 8))
+	assert.GreaterOrEqual(t, produced[wire.TypeOOMKill], uint64(kills))
+	assert.Equal(t, perPage-1, reserved[wire.TypeOOMKill], "the reserve ring took what it had room for")
+	assert.Equal(t, produced[wire.TypeOOMKill]-reserved[wire.TypeOOMKill], lost[wire.TypeOOMKill], "the rest were lost, and counted")
+	assert.Equal(t, produced[wire.TypeOOMKill], read[wire.TypeOOMKill]+lost[wire.TypeOOMKill], "read + lost = produced")
+	t.Logf("OOM kills: produced %d, reserved %d, lost %d, read %d", produced[wire.TypeOOMKill], reserved[wire.TypeOOMKill], lost[wire.TypeOOMKill], read[wire.TypeOOMKill])
 }

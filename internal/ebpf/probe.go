@@ -59,7 +59,11 @@ func Open(cfg Config) (*Probe, error) {
 		return nil, err
 	}
 	spec.Maps[tapioMapEvents].MaxEntries = uint32(cfg.RingSize)
-	spec.Maps[tapioMapEventsReserve].MaxEntries = uint32(ReserveRingSize())
+	reserveSize := ReserveRingSize()
+	if cfg.reserveRingSize > 0 {
+		reserveSize = cfg.reserveRingSize
+	}
+	spec.Maps[tapioMapEventsReserve].MaxEntries = uint32(reserveSize)
 
 	p := &Probe{netnsCookie: hostNetnsCookie()}
 	if err := spec.LoadAndAssign(&p.maps, nil); err != nil {

@@ -1,14 +1,11 @@
 package ebpf
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,12 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
+	"github.com/yairfalse/tapio/internal/loadgen"
 )
 
 const (
 	tapioOOMHelperEnv = "TAPIO_TEST_OOM_CGROUP"
-	memoryV1Root      = "/sys/fs/cgroup/memory"
-	oomLimit          = "16777216"
+	oomLimit          = 16 << 20
 )
 
 // oomHelper runs in the re-executed test binary: it moves itself into the
@@ -45,46 +42,17 @@ func oomHelper(dir string) int {
 	return len(hold) % 3
 }
 
-// makeMemcg creates a memory cgroup with a 16 MiB limit (memory and swap)
-// and removes it when the test ends: under the v1 memory controller where
-// the host has one (hybrid hosts, like CI), else in the v2 hierarchy.
+// makeMemcg creates a memory cgroup with a 16 MiB limit (memory and swap),
+// with the load generator's helper (the v1 controller on hybrid hosts like
+// CI, else v2), and removes it when the test ends.
 func makeMemcg(t *testing.T) string {
 	t.Helper()
-	v1 := true
-	root := memoryV1Root
-	if _, err := os.Stat(filepath.Join(memoryV1Root, "memory.limit_in_bytes")); err != nil {
-		v1, root = false, resolveCgroupPath("")
-		controllers, err := os.ReadFile(filepath.Join(root, "cgroup.subtree_control"))
-		if err != nil || !strings.Contains(string(controllers), "memory") {
-			t.Fatalf("no memory cgroup controller: not at %s (v1), nor enabled in %s/cgroup.subtree_control (v2)", memoryV1Root, root)
-		}
-	}
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	dir := filepath.Join(root, "tapio-test-"+hex.EncodeToString(suffix))
-	require.NoError(t, os.Mkdir(dir, 0o755))
+	dir, err := loadgen.MemoryCgroup(oomLimit)
+	require.NoError(t, err)
 	t.Cleanup(func() {
 		// The killed child leaves the cgroup a moment after Wait returns.
-		assert.Eventually(t, func() bool {
-			err := os.Remove(dir)
-			return err == nil || errors.Is(err, os.ErrNotExist)
-		}, 5*time.Second, 20*time.Millisecond, "remove %s", dir)
+		assert.NoError(t, loadgen.RemoveCgroup(dir, 5*time.Second))
 	})
-	write := func(name, v string) {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(v), 0))
-	}
-	if !v1 {
-		write("memory.max", oomLimit)
-		if _, err := os.Stat(filepath.Join(dir, "memory.swap.max")); err == nil {
-			write("memory.swap.max", "0")
-		}
-		return dir
-	}
-	write("memory.limit_in_bytes", oomLimit)
-	if _, err := os.Stat(filepath.Join(dir, "memory.memsw.limit_in_bytes")); err == nil {
-		write("memory.memsw.limit_in_bytes", oomLimit)
-	}
-	write("memory.swappiness", "0")
 	return dir
 }
 

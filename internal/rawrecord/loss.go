@@ -12,6 +12,9 @@ const (
 	LossRingBufferFull = "ring_buffer_full"
 	// LossRateLimited: an in-kernel rate limit shed the events on purpose.
 	LossRateLimited = "rate_limited"
+	// LossConsumerRejected: the receiver read the records and the next
+	// consumer refused them for good.
+	LossConsumerRejected = "consumer_rejected"
 )
 
 // Loss is the payload of a KindLoss record: how many records of one kind a

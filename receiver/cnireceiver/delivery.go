@@ -102,7 +102,7 @@ func (r *cniReceiver) appendLoss(logs plog.Logs) {
 		return
 	}
 	b := r.emitter.NewBatch()
-	err := b.AppendLoss(rawrecord.Loss{Kind: kindLine, Reason: lossRejected, Count: r.rejected, Since: r.rejectedSince, Until: time.Now()})
+	err := b.AppendLoss(rawrecord.Loss{Kind: kindLine, Reason: rawrecord.LossConsumerRejected, Count: r.rejected, Since: r.rejectedSince, Until: time.Now()})
 	if err != nil {
 		r.set.Logger.Error("build loss record", zap.Error(err))
 		return

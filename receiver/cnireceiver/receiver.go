@@ -30,9 +30,6 @@ const (
 	rawVersion = "1"
 	// attrFilePath is the semantic-convention attribute for the file.
 	attrFilePath = "log.file.path"
-	// lossRejected is the loss reason for entries the next consumer
-	// refused for good.
-	lossRejected = "consumer_rejected"
 	// persisterScope keeps the file consumer's checkpoint keys apart from
 	// any this receiver may add.
 	persisterScope = "fileconsumer"

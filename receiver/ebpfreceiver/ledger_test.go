@@ -49,3 +49,15 @@ func TestLossLedgerReportsDeltasPerKindAndReason(t *testing.T) {
 	assert.Empty(t, losses)
 	assert.Equal(t, none, reserved)
 }
+
+func TestLossLedgerReportsRefusedSamplesAsRejected(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	l := lossLedger{since: t0}
+	var c counts
+	c.dropped[wire.TypeExec] = 12
+	t1 := t0.Add(time.Second)
+	losses, _ := l.advance(c, t1)
+	assert.Equal(t, []rawrecord.Loss{
+		{Kind: "process.exec", Reason: rawrecord.LossConsumerRejected, Count: 12, Since: t0, Until: t1},
+	}, losses)
+}

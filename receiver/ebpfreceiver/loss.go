@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
@@ -13,13 +14,14 @@ import (
 // lossLedger turns the kernel's cumulative per-type counters into the
 // deltas of one reporting window.
 type lossLedger struct {
-	lost, shed, reserved [wire.TypeMax]uint64
-	since                time.Time
+	lost, shed, reserved, dropped [wire.TypeMax]uint64
+	since                         time.Time
 }
 
-// counts are the kernel's cumulative counters at one reading.
+// counts are the cumulative counters at one reading: the kernel's, and
+// the receiver's own of samples the next consumer refused for good.
 type counts struct {
-	lost, shed, reserved [wire.TypeMax]uint64
+	lost, shed, reserved, dropped [wire.TypeMax]uint64
 }
 
 // advance records the counters read at now and returns what changed since
@@ -38,6 +40,7 @@ func (l *lossLedger) advance(c counts, now time.Time) (losses []rawrecord.Loss, 
 	}
 	report(&l.lost, c.lost, rawrecord.LossRingBufferFull)
 	report(&l.shed, c.shed, rawrecord.LossRateLimited)
+	report(&l.dropped, c.dropped, rawrecord.LossConsumerRejected)
 	reserved = delta(&l.reserved, c.reserved)
 	l.since = now
 	return losses, reserved
@@ -90,6 +93,9 @@ func (r *ebpfReceiver) reportLoss(ctx context.Context, ledger *lossLedger, now t
 		r.set.Logger.Warn("cannot read the kernel's reserve ring counters", zap.Error(err))
 		return
 	}
+	for t := range c.dropped {
+		c.dropped[t] = r.dropped[t].Load()
+	}
 	losses, reserved := ledger.advance(c, now)
 	for t, n := range reserved {
 		if n > 0 {
@@ -99,20 +105,28 @@ func (r *ebpfReceiver) reportLoss(ctx context.Context, ledger *lossLedger, now t
 	if len(losses) == 0 {
 		return
 	}
-	batch := r.emitter.NewBatch()
 	for _, l := range losses {
 		kindAttr := r.kindAttrs[typeOfKind(l.Kind)]
-		if l.Reason == rawrecord.LossRateLimited {
+		switch l.Reason {
+		case rawrecord.LossRateLimited:
 			r.telemetry.TapioEbpfEventsShed.Add(ctx, int64(l.Count), kindAttr)
-		} else {
+		case rawrecord.LossRingBufferFull:
 			r.telemetry.TapioEbpfEventsLost.Add(ctx, int64(l.Count), kindAttr)
 		}
-		if err := batch.AppendLoss(l); err != nil {
-			r.set.Logger.Error("cannot encode a loss record", zap.Error(err))
-		}
+		// Dropped samples were counted when they were dropped.
 	}
 	r.set.Logger.Warn("kernel events were not delivered", zap.Any("losses", losses))
-	if err := r.next.ConsumeLogs(context.Background(), batch.Logs()); err != nil {
+	// A new batch for every try, as for the samples.
+	build := func() plog.Logs {
+		batch := r.emitter.NewBatch()
+		for _, l := range losses {
+			if err := batch.AppendLoss(l); err != nil {
+				r.set.Logger.Error("cannot encode a loss record", zap.Error(err))
+			}
+		}
+		return batch.Logs()
+	}
+	if err := retry.Deliver(ctx, r.next, build, nil); err != nil {
 		r.set.Logger.Error("next consumer refused loss records", zap.Error(err))
 	}
 }

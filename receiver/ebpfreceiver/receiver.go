@@ -7,10 +7,12 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -26,6 +28,14 @@ import (
 // emitted, so the decoder reports them and nothing vanishes here.
 const kindUnknown = "unknown"
 
+// retry paces the hand-off of a batch the next consumer refused. While it
+// waits nothing is read: the ring buffer holds what comes, for a few
+// seconds at 10,000 events/s in the default 4 MiB, and what it has no room
+// for the kernel counts as lost, keeping OOM kills in its reserve ring.
+// So it retries sooner than a file reader would, at most every half
+// second.
+var retry = rawrecord.Backoff{Min: 10 * time.Millisecond, Max: 500 * time.Millisecond}
+
 type ebpfReceiver struct {
 	set       receiver.Settings
 	cfg       *Config
@@ -40,6 +50,9 @@ type ebpfReceiver struct {
 	// kindAttrs are the per-kind metric attribute sets, built once so the
 	// read loop does not allocate them per event.
 	kindAttrs [wire.TypeMax + 1]metric.MeasurementOption
+	// dropped counts, per type, samples read and then refused for good by
+	// the next consumer; the loss loop reports them in-stream.
+	dropped [wire.TypeMax + 1]atomic.Uint64
 }
 
 func newEBPFReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*ebpfReceiver, error) {
@@ -135,6 +148,9 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 	var rec ebpf.Record
 	var counts [wire.TypeMax + 1]int64
 	batch := r.emitter.NewBatch()
+	// read is what batch was built from, kept to build it again when it
+	// is refused.
+	var read sampleLog
 	var lastFlush time.Time
 
 	flush := func() {
@@ -143,6 +159,7 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 			return
 		}
 		lastFlush = time.Now()
+		sent := counts
 		for t, n := range counts {
 			if n > 0 {
 				r.telemetry.TapioEbpfEventsRead.Add(ctx, n, r.kindAttrs[t])
@@ -151,11 +168,9 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 		}
 		used, _ := r.probe.RingFill()
 		r.telemetry.TapioEbpfRingBufferFill.Record(ctx, int64(used))
-		// Not ctx: records already read at shutdown are still delivered.
-		if err := r.next.ConsumeLogs(context.Background(), batch.Logs()); err != nil {
-			r.set.Logger.Error("next consumer refused eBPF records", zap.Int("records", batch.Len()), zap.Error(err))
-		}
+		r.deliver(ctx, batch, &read, sent)
 		batch = r.emitter.NewBatch()
+		read.reset()
 	}
 
 	for {
@@ -175,13 +190,42 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 			}
 			continue
 		}
-		t := r.appendSample(batch, rec.RawSample)
+		t := r.appendSample(batch, &read, rec.RawSample)
 		counts[t]++
 		switch {
 		case batch.Len() >= r.cfg.MaxBatchSize:
 			flush()
 		case batch.Len() == 1:
 			reader.SetDeadline(r.batchDeadline(time.Now(), lastFlush))
+		}
+	}
+}
+
+// deliver hands a batch on, retrying while the next consumer pushes back;
+// each retry hands on a batch built again from read. A batch refused for
+// good, or still refused when the receiver stops (records read before
+// Shutdown get their tries), is dropped: counted per kind from perType,
+// and reported in-stream by the loss loop.
+func (r *ebpfReceiver) deliver(ctx context.Context, batch *rawrecord.Batch, read *sampleLog, perType [wire.TypeMax + 1]int64) {
+	tries := 0
+	build := func() plog.Logs {
+		if tries++; tries == 1 {
+			return batch.Logs()
+		}
+		return read.build(r.emitter)
+	}
+	err := retry.Deliver(ctx, r.next, build, func(err error, wait time.Duration) {
+		r.set.Logger.Warn("next consumer refused eBPF records; not reading until it takes them",
+			zap.Int("records", batch.Len()), zap.Duration("retry_in", wait), zap.Error(err))
+	})
+	if err == nil {
+		return
+	}
+	r.set.Logger.Error("next consumer refused eBPF records; they are lost", zap.Int("records", batch.Len()), zap.Error(err))
+	for t, n := range perType {
+		if n > 0 {
+			r.dropped[t].Add(uint64(n))
+			r.telemetry.TapioEbpfEventsDropped.Add(context.Background(), n, r.kindAttrs[t])
 		}
 	}
 }
@@ -203,15 +247,53 @@ func (r *ebpfReceiver) batchDeadline(now, lastFlush time.Time) time.Time {
 	return d
 }
 
-// appendSample adds one ring-buffer sample as a raw record and returns its
-// type (TypeMax for one whose header cannot be read).
-func (r *ebpfReceiver) appendSample(batch *rawrecord.Batch, sample []byte) wire.Type {
+// appendSample adds one ring-buffer sample as a raw record, and to read,
+// and returns its type (TypeMax for one whose header cannot be read).
+func (r *ebpfReceiver) appendSample(batch *rawrecord.Batch, read *sampleLog, sample []byte) wire.Type {
 	hdr, err := wire.ParseHeader(sample)
 	if err != nil || wire.Kind(hdr.Type) == "" {
 		r.telemetry.TapioEbpfEventsMalformed.Add(context.Background(), 1)
 		batch.Append(kindUnknown, sample, time.Time{})
+		read.add(kindUnknown, sample, time.Time{})
 		return wire.TypeMax
 	}
-	batch.Append(wire.Kind(hdr.Type), sample, r.clock.ToWallClock(hdr.TsNs))
+	kind, at := wire.Kind(hdr.Type), r.clock.ToWallClock(hdr.TsNs)
+	batch.Append(kind, sample, at)
+	read.add(kind, sample, at)
 	return hdr.Type
+}
+
+// sampleLog keeps what a batch was built from, in buffers reused from
+// batch to batch, so a refused batch can be built again exactly as it was
+// read: the pipeline owns the batch it is handed and may have changed it
+// (tapio_unified decodes in place) before a later stage refused it. The
+// event time is kept as it was converted, so a rebuilt record has the same
+// tapio.event.id.
+type sampleLog struct {
+	bytes []byte
+	ends  []int
+	kinds []string
+	times []time.Time
+}
+
+func (l *sampleLog) add(kind string, sample []byte, at time.Time) {
+	l.bytes = append(l.bytes, sample...)
+	l.ends = append(l.ends, len(l.bytes))
+	l.kinds = append(l.kinds, kind)
+	l.times = append(l.times, at)
+}
+
+func (l *sampleLog) reset() {
+	l.bytes, l.ends, l.kinds, l.times = l.bytes[:0], l.ends[:0], l.kinds[:0], l.times[:0]
+}
+
+// build makes a new batch of the samples, in the order they were read.
+func (l *sampleLog) build(e *rawrecord.Emitter) plog.Logs {
+	b := e.NewBatch()
+	start := 0
+	for i, end := range l.ends {
+		b.Append(l.kinds[i], l.bytes[start:end], l.times[i])
+		start = end
+	}
+	return b.Logs()
 }

@@ -31,12 +31,14 @@ func BenchmarkAppendSample(b *testing.B) {
 	binary.LittleEndian.PutUint32(sample[16:], uint32(wire.TypeTCPState))
 
 	batch := r.emitter.NewBatch()
+	var read sampleLog
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if i%512 == 0 {
 			batch = r.emitter.NewBatch()
+			read.reset()
 		}
-		r.appendSample(batch, sample)
+		r.appendSample(batch, &read, sample)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -3,8 +3,10 @@ package ebpfreceiver
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
@@ -124,6 +128,108 @@ func TestLossIsReportedInStreamAndAsMetric(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, m.Name)
 	t.Logf("a 4 KiB ring with a stalled pipeline lost %d of 50+ exec events", lost)
+}
+
+// refusingSink refuses calls with err, at most limit of them (0: no
+// limit), until accept is closed: memory_limiter refuses data this way
+// while the collector is short of memory. Before refusing it rewrites
+// every body, as a stage that decodes in place (tapio_unified) has before
+// a later one refuses.
+type refusingSink struct {
+	consumertest.LogsSink
+	err     error
+	limit   int64
+	accept  chan struct{}
+	refused atomic.Int64
+}
+
+func (s *refusingSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	select {
+	case <-s.accept:
+	default:
+		if s.limit == 0 || s.refused.Load() < s.limit {
+			s.refused.Add(1)
+			for _, lr := range testkit.LogRecords(ld) {
+				lr.Body().SetStr("decoded in place")
+			}
+			return s.err
+		}
+	}
+	return s.LogsSink.ConsumeLogs(ctx, ld)
+}
+
+// execsOf reports whether the sink holds an exec record of each pid.
+func execsOf(sink *consumertest.LogsSink, pids map[uint32]bool) bool {
+	seen := map[uint32]bool{}
+	for _, lr := range testkit.LogRecords(sink.AllLogs()...) {
+		if lr.Body().Type() != pcommon.ValueTypeBytes {
+			continue // a rewritten batch handed on again
+		}
+		hdr, err := wire.ParseHeader(lr.Body().Bytes().AsRaw())
+		if err == nil && hdr.Type == wire.TypeExec && pids[hdr.PID] {
+			seen[hdr.PID] = true
+		}
+	}
+	return len(seen) == len(pids)
+}
+
+// While the next consumer pushes back, the receiver keeps what it read
+// and stops reading, so nothing it read is dropped: once the consumer
+// takes data again, every exec made meanwhile arrives, raw as it was read
+// although the refused batches were rewritten, and nothing was counted as
+// dropped.
+func TestBackpressureKeepsWhatWasRead(t *testing.T) {
+	testkit.RequireRoot(t)
+	sink := &refusingSink{err: errors.New("data refused due to high memory usage"), accept: make(chan struct{})}
+	cfg := createDefaultConfig().(*Config)
+	cfg.Events = []string{"process.exec"}
+	tel := startReceiver(t, cfg, sink)
+
+	pids := map[uint32]bool{}
+	for range 5 {
+		cmd := exec.Command("/bin/true")
+		require.NoError(t, cmd.Run())
+		pids[uint32(cmd.Process.Pid)] = true
+	}
+	require.Eventually(t, func() bool { return sink.refused.Load() >= 3 }, 10*time.Second, 5*time.Millisecond,
+		"the receiver retries a refused batch")
+	close(sink.accept)
+	require.Eventually(t, func() bool { return execsOf(&sink.LogsSink, pids) }, 10*time.Second, 20*time.Millisecond)
+
+	_, err := tel.GetMetric("otelcol.tapio_ebpf.events.dropped")
+	assert.Error(t, err, "nothing was dropped, so the counter was never written")
+	t.Logf("%d refusals before the consumer took the batch", sink.refused.Load())
+}
+
+// A batch refused for good is dropped: counted per kind, and reported
+// in-stream by a loss record, which the consumer takes.
+func TestPermanentRefusalIsCountedAndReported(t *testing.T) {
+	testkit.RequireRoot(t)
+	sink := &refusingSink{err: consumererror.NewPermanent(errors.New("malformed")), limit: 1, accept: make(chan struct{})}
+	cfg := createDefaultConfig().(*Config)
+	cfg.Events = []string{"process.exec"}
+	cfg.LossReportInterval = 50 * time.Millisecond
+	tel := startReceiver(t, cfg, sink)
+
+	require.NoError(t, exec.Command("/bin/true").Run())
+	require.Eventually(t, func() bool {
+		_, err := tel.GetMetric("otelcol.tapio_ebpf.events.dropped")
+		return err == nil
+	}, 10*time.Second, 5*time.Millisecond, "the refused batch is counted as dropped")
+
+	require.Eventually(t, func() bool {
+		for _, lr := range testkit.LogRecords(sink.AllLogs()...) {
+			if lr.Attributes().AsRaw()[rawrecord.AttrKind] != rawrecord.KindLoss {
+				continue
+			}
+			l, err := rawrecord.ParseLoss(lr.Body().Bytes().AsRaw())
+			require.NoError(t, err)
+			if l.Reason == rawrecord.LossConsumerRejected && l.Kind == "process.exec" && l.Count > 0 {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 20*time.Millisecond, "a consumer_rejected loss record for process.exec")
 }
 
 // startReceiver starts the receiver through its factory, stopped at the

@@ -16,7 +16,7 @@ var (
 	// droppedMetrics count records lost before the pipeline forks to the
 	// backend and gateway legs: missing from both.
 	droppedMetrics = []string{
-		"otelcol_tapio_cni_entries_dropped", "otelcol_tapio_systemd_events_dropped", "otelcol_tapio_k8s_watch_events_refused",
+		"otelcol_tapio_ebpf_events_dropped", "otelcol_tapio_cni_entries_dropped", "otelcol_tapio_systemd_events_dropped", "otelcol_tapio_k8s_watch_events_refused",
 		"otelcol_processor_dropped_log_records",
 	}
 	// exporterFailedMetrics count records one exporter could not send:

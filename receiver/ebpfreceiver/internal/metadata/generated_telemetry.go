@@ -26,6 +26,7 @@ type TelemetryBuilder struct {
 	meter                    metric.Meter
 	mu                       sync.Mutex
 	registrations            []metric.Registration
+	TapioEbpfEventsDropped   metric.Int64Counter
 	TapioEbpfEventsLost      metric.Int64Counter
 	TapioEbpfEventsMalformed metric.Int64Counter
 	TapioEbpfEventsRead      metric.Int64Counter
@@ -64,6 +65,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.TapioEbpfEventsDropped, err = builder.meter.Int64Counter(
+		"otelcol.tapio_ebpf.events.dropped",
+		metric.WithDescription("Samples read from the ring buffer that the next consumer refused for good, or still refused when the receiver stopped, by kind; a refusal that is not permanent is retried while the ring buffer holds what comes. [Development]"),
+		metric.WithUnit("{events}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.TapioEbpfEventsLost, err = builder.meter.Int64Counter(
 		"otelcol.tapio_ebpf.events.lost",
 		metric.WithDescription("Events the kernel could not put in the ring buffer because it was full, by kind. [Development]"),

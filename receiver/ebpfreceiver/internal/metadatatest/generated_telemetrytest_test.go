@@ -19,6 +19,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.TapioEbpfEventsDropped.Add(context.Background(), 1)
 	tb.TapioEbpfEventsLost.Add(context.Background(), 1)
 	tb.TapioEbpfEventsMalformed.Add(context.Background(), 1)
 	tb.TapioEbpfEventsRead.Add(context.Background(), 1)
@@ -26,6 +27,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.TapioEbpfEventsShed.Add(context.Background(), 1)
 	tb.TapioEbpfHooksDisabled.Add(context.Background(), 1)
 	tb.TapioEbpfRingBufferFill.Record(context.Background(), 1)
+	AssertEqualTapioEbpfEventsDropped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualTapioEbpfEventsLost(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())

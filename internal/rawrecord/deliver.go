@@ -15,14 +15,14 @@ type Backoff struct {
 	Min, Max time.Duration
 }
 
-// Deliver hands next the logs build makes, and new ones from build again
-// after each refusal that is not permanent (the pipeline owns what it is
-// handed and may have changed it before a later stage refused it, so a
-// retry needs the batch as it was read): backpressure, such as memory_limiter refusing data while the
-// collector is short of memory. A receiver whose source can hold what it
-// has not read yet (a ring buffer, a file) then stops reading, and the
-// source keeps or counts what comes meanwhile, instead of the receiver
-// dropping what it already read.
+// Deliver hands next the logs build makes, and calls build again for each
+// retry after a refusal that is not permanent: backpressure, such as
+// memory_limiter refusing data while the collector is short of memory. A
+// retry needs the batch as it was read, since the pipeline owns what it is
+// handed and may have changed it before a later stage refused it. A
+// receiver whose source can hold what it has not read yet (a ring buffer,
+// a file) then stops reading, and the source keeps or counts what comes
+// meanwhile, instead of the receiver dropping what it already read.
 //
 // It returns nil once next accepts, else the refusal that ends the
 // retries: a permanent one, or the one standing when ctx ends. Each try

@@ -14,8 +14,8 @@ import (
 // lossLedger turns the kernel's cumulative per-type counters into the
 // deltas of one reporting window.
 type lossLedger struct {
-	lost, shed, reserved, dropped [wire.TypeMax]uint64
-	since                         time.Time
+	prev  counts
+	since time.Time
 }
 
 // counts are the cumulative counters at one reading: the kernel's, and
@@ -38,10 +38,10 @@ func (l *lossLedger) advance(c counts, now time.Time) (losses []rawrecord.Loss, 
 			}
 		}
 	}
-	report(&l.lost, c.lost, rawrecord.LossRingBufferFull)
-	report(&l.shed, c.shed, rawrecord.LossRateLimited)
-	report(&l.dropped, c.dropped, rawrecord.LossConsumerRejected)
-	reserved = delta(&l.reserved, c.reserved)
+	report(&l.prev.lost, c.lost, rawrecord.LossRingBufferFull)
+	report(&l.prev.shed, c.shed, rawrecord.LossRateLimited)
+	report(&l.prev.dropped, c.dropped, rawrecord.LossConsumerRejected)
+	reserved = delta(&l.prev.reserved, c.reserved)
 	l.since = now
 	return losses, reserved
 }

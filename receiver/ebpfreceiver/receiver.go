@@ -159,7 +159,6 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 			return
 		}
 		lastFlush = time.Now()
-		sent := counts
 		for t, n := range counts {
 			if n > 0 {
 				r.telemetry.TapioEbpfEventsRead.Add(ctx, n, r.kindAttrs[t])
@@ -168,7 +167,7 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 		}
 		used, _ := r.probe.RingFill()
 		r.telemetry.TapioEbpfRingBufferFill.Record(ctx, int64(used))
-		r.deliver(ctx, batch, &read, sent)
+		r.deliver(ctx, batch, &read)
 		batch = r.emitter.NewBatch()
 		read.reset()
 	}
@@ -204,9 +203,9 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 // deliver hands a batch on, retrying while the next consumer pushes back;
 // each retry hands on a batch built again from read. A batch refused for
 // good, or still refused when the receiver stops (records read before
-// Shutdown get their tries), is dropped: counted per kind from perType,
-// and reported in-stream by the loss loop.
-func (r *ebpfReceiver) deliver(ctx context.Context, batch *rawrecord.Batch, read *sampleLog, perType [wire.TypeMax + 1]int64) {
+// Shutdown get their tries), is dropped: counted per kind, and reported
+// in-stream by the loss loop.
+func (r *ebpfReceiver) deliver(ctx context.Context, batch *rawrecord.Batch, read *sampleLog) {
 	tries := 0
 	build := func() plog.Logs {
 		if tries++; tries == 1 {
@@ -222,6 +221,10 @@ func (r *ebpfReceiver) deliver(ctx context.Context, batch *rawrecord.Batch, read
 		return
 	}
 	r.set.Logger.Error("next consumer refused eBPF records; they are lost", zap.Int("records", batch.Len()), zap.Error(err))
+	var perType [wire.TypeMax + 1]int64
+	for _, kind := range read.kinds {
+		perType[typeOfKind(kind)]++
+	}
 	for t, n := range perType {
 		if n > 0 {
 			r.dropped[t].Add(uint64(n))

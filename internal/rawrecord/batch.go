@@ -71,12 +71,16 @@ const ReservedAttrs = rawAttrs + decodedAttrs
 // zero eventTime means the source did not say, and the timestamp is left
 // unset rather than invented. The observed time is now.
 func (b *Batch) Append(kind string, payload []byte, eventTime time.Time) plog.LogRecord {
+	return b.append(kind, payload, eventTime, b.emitter.now())
+}
+
+func (b *Batch) append(kind string, payload []byte, eventTime, observed time.Time) plog.LogRecord {
 	lr := b.records.AppendEmpty()
 	lr.Body().SetEmptyBytes().FromRaw(payload)
 	if !eventTime.IsZero() {
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(eventTime))
 	}
-	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(b.emitter.now()))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
 	attrs := lr.Attributes()
 	// Sized once for the record's whole life: the three raw attributes
 	// here and the event's that tapio_unified adds when it decodes the

@@ -147,15 +147,14 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 	reader := r.probe.Reader()
 	var rec ebpf.Record
 	var counts [wire.TypeMax + 1]int64
-	batch := r.emitter.NewBatch()
-	// read is what batch was built from, kept to build it again when it
-	// is refused.
-	var read sampleLog
+	// read holds the samples of the batch being gathered, as read: the
+	// batch is built from it when handed on, and again for each retry.
+	var read rawrecord.Pending
 	var lastFlush time.Time
 
 	flush := func() {
 		reader.SetDeadline(time.Time{})
-		if batch.Len() == 0 {
+		if read.Len() == 0 {
 			return
 		}
 		lastFlush = time.Now()
@@ -167,9 +166,8 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 		}
 		used, _ := r.probe.RingFill()
 		r.telemetry.TapioEbpfRingBufferFill.Record(ctx, int64(used))
-		r.deliver(ctx, batch, &read)
-		batch = r.emitter.NewBatch()
-		read.reset()
+		r.deliver(ctx, &read)
+		read.Reset()
 	}
 
 	for {
@@ -189,40 +187,34 @@ func (r *ebpfReceiver) readLoop(ctx context.Context) {
 			}
 			continue
 		}
-		t := r.appendSample(batch, &read, rec.RawSample)
+		t := r.appendSample(&read, rec.RawSample)
 		counts[t]++
 		switch {
-		case batch.Len() >= r.cfg.MaxBatchSize:
+		case read.Len() >= r.cfg.MaxBatchSize:
 			flush()
-		case batch.Len() == 1:
+		case read.Len() == 1:
 			reader.SetDeadline(r.batchDeadline(time.Now(), lastFlush))
 		}
 	}
 }
 
-// deliver hands a batch on, retrying while the next consumer pushes back;
-// each retry hands on a batch built again from read. A batch refused for
-// good, or still refused when the receiver stops (records read before
-// Shutdown get their tries), is dropped: counted per kind, and reported
-// in-stream by the loss loop.
-func (r *ebpfReceiver) deliver(ctx context.Context, batch *rawrecord.Batch, read *sampleLog) {
-	tries := 0
-	build := func() plog.Logs {
-		if tries++; tries == 1 {
-			return batch.Logs()
-		}
-		return read.build(r.emitter)
-	}
+// deliver hands the batch of read on, retrying while the next consumer
+// pushes back; each try hands on a batch built again from read. A batch
+// refused for good, or still refused when the receiver stops (records
+// read before Shutdown get their tries), is dropped: counted per kind,
+// and reported in-stream by the loss loop.
+func (r *ebpfReceiver) deliver(ctx context.Context, read *rawrecord.Pending) {
+	build := func() plog.Logs { return r.emitter.Build(read) }
 	err := retry.Deliver(ctx, r.next, build, func(err error, wait time.Duration) {
 		r.set.Logger.Warn("next consumer refused eBPF records; not reading until it takes them",
-			zap.Int("records", batch.Len()), zap.Duration("retry_in", wait), zap.Error(err))
+			zap.Int("records", read.Len()), zap.Duration("retry_in", wait), zap.Error(err))
 	})
 	if err == nil {
 		return
 	}
-	r.set.Logger.Error("next consumer refused eBPF records; they are lost", zap.Int("records", batch.Len()), zap.Error(err))
+	r.set.Logger.Error("next consumer refused eBPF records; they are lost", zap.Int("records", read.Len()), zap.Error(err))
 	var perType [wire.TypeMax + 1]int64
-	for _, kind := range read.kinds {
+	for _, kind := range read.Kinds() {
 		perType[typeOfKind(kind)]++
 	}
 	for t, n := range perType {
@@ -250,53 +242,15 @@ func (r *ebpfReceiver) batchDeadline(now, lastFlush time.Time) time.Time {
 	return d
 }
 
-// appendSample adds one ring-buffer sample as a raw record, and to read,
-// and returns its type (TypeMax for one whose header cannot be read).
-func (r *ebpfReceiver) appendSample(batch *rawrecord.Batch, read *sampleLog, sample []byte) wire.Type {
+// appendSample adds one ring-buffer sample to read as a raw record, and
+// returns its type (TypeMax for one whose header cannot be read).
+func (r *ebpfReceiver) appendSample(read *rawrecord.Pending, sample []byte) wire.Type {
 	hdr, err := wire.ParseHeader(sample)
 	if err != nil || wire.Kind(hdr.Type) == "" {
 		r.telemetry.TapioEbpfEventsMalformed.Add(context.Background(), 1)
-		batch.Append(kindUnknown, sample, time.Time{})
-		read.add(kindUnknown, sample, time.Time{})
+		read.Append(kindUnknown, sample, time.Time{})
 		return wire.TypeMax
 	}
-	kind, at := wire.Kind(hdr.Type), r.clock.ToWallClock(hdr.TsNs)
-	batch.Append(kind, sample, at)
-	read.add(kind, sample, at)
+	read.Append(wire.Kind(hdr.Type), sample, r.clock.ToWallClock(hdr.TsNs))
 	return hdr.Type
-}
-
-// sampleLog keeps what a batch was built from, in buffers reused from
-// batch to batch, so a refused batch can be built again exactly as it was
-// read: the pipeline owns the batch it is handed and may have changed it
-// (tapio_unified decodes in place) before a later stage refused it. The
-// event time is kept as it was converted, so a rebuilt record has the same
-// tapio.event.id.
-type sampleLog struct {
-	bytes []byte
-	ends  []int
-	kinds []string
-	times []time.Time
-}
-
-func (l *sampleLog) add(kind string, sample []byte, at time.Time) {
-	l.bytes = append(l.bytes, sample...)
-	l.ends = append(l.ends, len(l.bytes))
-	l.kinds = append(l.kinds, kind)
-	l.times = append(l.times, at)
-}
-
-func (l *sampleLog) reset() {
-	l.bytes, l.ends, l.kinds, l.times = l.bytes[:0], l.ends[:0], l.kinds[:0], l.times[:0]
-}
-
-// build makes a new batch of the samples, in the order they were read.
-func (l *sampleLog) build(e *rawrecord.Emitter) plog.Logs {
-	b := e.NewBatch()
-	start := 0
-	for i, end := range l.ends {
-		b.Append(l.kinds[i], l.bytes[start:end], l.times[i])
-		start = end
-	}
-	return b.Logs()
 }

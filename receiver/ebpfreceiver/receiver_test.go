@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os/exec"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,34 +129,6 @@ func TestLossIsReportedInStreamAndAsMetric(t *testing.T) {
 	t.Logf("a 4 KiB ring with a stalled pipeline lost %d of 50+ exec events", lost)
 }
 
-// refusingSink refuses calls with err, at most limit of them (0: no
-// limit), until accept is closed: memory_limiter refuses data this way
-// while the collector is short of memory. Before refusing it rewrites
-// every body, as a stage that decodes in place (tapio_unified) has before
-// a later one refuses.
-type refusingSink struct {
-	consumertest.LogsSink
-	err     error
-	limit   int64
-	accept  chan struct{}
-	refused atomic.Int64
-}
-
-func (s *refusingSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	select {
-	case <-s.accept:
-	default:
-		if s.limit == 0 || s.refused.Load() < s.limit {
-			s.refused.Add(1)
-			for _, lr := range testkit.LogRecords(ld) {
-				lr.Body().SetStr("decoded in place")
-			}
-			return s.err
-		}
-	}
-	return s.LogsSink.ConsumeLogs(ctx, ld)
-}
-
 // execsOf reports whether the sink holds an exec record of each pid.
 func execsOf(sink *consumertest.LogsSink, pids map[uint32]bool) bool {
 	seen := map[uint32]bool{}
@@ -180,7 +151,7 @@ func execsOf(sink *consumertest.LogsSink, pids map[uint32]bool) bool {
 // dropped.
 func TestBackpressureKeepsWhatWasRead(t *testing.T) {
 	testkit.RequireRoot(t)
-	sink := &refusingSink{err: errors.New("data refused due to high memory usage"), accept: make(chan struct{})}
+	sink := &testkit.RefusingSink{Err: errors.New("data refused due to high memory usage"), Accept: make(chan struct{})}
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = []string{"process.exec"}
 	tel := startReceiver(t, cfg, sink)
@@ -191,21 +162,21 @@ func TestBackpressureKeepsWhatWasRead(t *testing.T) {
 		require.NoError(t, cmd.Run())
 		pids[uint32(cmd.Process.Pid)] = true
 	}
-	require.Eventually(t, func() bool { return sink.refused.Load() >= 3 }, 10*time.Second, 5*time.Millisecond,
+	require.Eventually(t, func() bool { return sink.Refused.Load() >= 3 }, 10*time.Second, 5*time.Millisecond,
 		"the receiver retries a refused batch")
-	close(sink.accept)
+	close(sink.Accept)
 	require.Eventually(t, func() bool { return execsOf(&sink.LogsSink, pids) }, 10*time.Second, 20*time.Millisecond)
 
 	_, err := tel.GetMetric("otelcol.tapio_ebpf.events.dropped")
 	assert.Error(t, err, "nothing was dropped, so the counter was never written")
-	t.Logf("%d refusals before the consumer took the batch", sink.refused.Load())
+	t.Logf("%d refusals before the consumer took the batch", sink.Refused.Load())
 }
 
 // A batch refused for good is dropped: counted per kind, and reported
 // in-stream by a loss record, which the consumer takes.
 func TestPermanentRefusalIsCountedAndReported(t *testing.T) {
 	testkit.RequireRoot(t)
-	sink := &refusingSink{err: consumererror.NewPermanent(errors.New("malformed")), limit: 1, accept: make(chan struct{})}
+	sink := &testkit.RefusingSink{Err: consumererror.NewPermanent(errors.New("malformed")), Limit: 1, Accept: make(chan struct{})}
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = []string{"process.exec"}
 	cfg.LossReportInterval = 50 * time.Millisecond

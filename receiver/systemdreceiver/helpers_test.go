@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -42,13 +43,13 @@ func configFor(m *systemdtest.Machine, units ...string) *Config {
 }
 
 // run starts a receiver and shuts it down when the test ends.
-func run(t *testing.T, cfg *Config, sink *consumertest.LogsSink, host component.Host) (*systemdReceiver, *componenttest.Telemetry) {
+func run(t *testing.T, cfg *Config, next consumer.Logs, host component.Host) (*systemdReceiver, *componenttest.Telemetry) {
 	t.Helper()
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	set := metadatatest.NewSettings(tt)
 	set.Logger = zaptest.NewLogger(t, zaptest.Level(zap.InfoLevel))
-	r, err := newSystemdReceiver(set, cfg, sink)
+	r, err := newSystemdReceiver(set, cfg, next)
 	require.NoError(t, err)
 	if host == nil {
 		host = componenttest.NewNopHost()

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/yairfalse/tapio/internal/rawrecord"
 	"github.com/yairfalse/tapio/receiver/systemdreceiver/internal/journal"
 )
 
@@ -25,6 +27,9 @@ const (
 func (r *systemdReceiver) journalLoop(ctx context.Context, cursor string) {
 	opts := r.journalOptions()
 	bo := backoff{cfg: r.cfg.Reconnect}
+	// What the consumer refused for good, reported by a loss record in a
+	// later batch, also after journalctl restarts.
+	var rej rejection
 	reasons := map[string]metric.MeasurementOption{}
 	for _, reason := range []string{restartExited, restartStartFailed, restartCursorInvalid} {
 		reasons[reason] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason)))
@@ -33,7 +38,7 @@ func (r *systemdReceiver) journalLoop(ctx context.Context, cursor string) {
 		opts.Cursor = cursor
 		var read int
 		var err error
-		cursor, read, err = r.followJournal(ctx, opts)
+		cursor, read, err = r.followJournal(ctx, opts, &rej)
 		if ctx.Err() != nil {
 			return
 		}
@@ -79,20 +84,26 @@ func (r *systemdReceiver) journalOptions() journal.Options {
 
 // followJournal runs journalctl once. It returns the cursor to resume
 // after, how many entries it read, and why journalctl stopped.
-func (r *systemdReceiver) followJournal(ctx context.Context, opts journal.Options) (string, int, error) {
+func (r *systemdReceiver) followJournal(ctx context.Context, opts journal.Options, rej *rejection) (string, int, error) {
 	var peeker journal.Peeker
 	cursor, saved := opts.Cursor, opts.Cursor
-	batch := r.emitter.NewBatch()
+	var pending rawrecord.Pending
 	var newest time.Time
 	read := 0
 	flush := func() {
-		if batch.Len() > 0 {
-			r.telemetry.TapioSystemdEventsRead.Add(context.Background(), int64(batch.Len()), r.readJournal)
+		if pending.Len() > 0 {
+			r.telemetry.TapioSystemdEventsRead.Add(context.Background(), int64(pending.Len()), r.readJournal)
 			if !newest.IsZero() {
 				r.telemetry.TapioSystemdJournalLag.Record(context.Background(), time.Since(newest).Milliseconds())
 			}
-			r.deliver(batch, kindJournalEntry)
-			batch = r.emitter.NewBatch()
+			err := r.deliver(ctx, &pending, kindJournalEntry, rej)
+			pending.Reset()
+			if err != nil && !consumererror.IsPermanent(err) {
+				// Still refused when the receiver stopped: the saved
+				// cursor stays before these entries, so a restart with
+				// storage reads them again from the journal.
+				return
+			}
 		}
 		// After the hand-off: a crash before it repeats the batch rather
 		// than skipping it.
@@ -111,11 +122,11 @@ func (r *systemdReceiver) followJournal(ctx context.Context, opts journal.Option
 		} else {
 			cursor = e.Cursor
 			if r.journalWatched(&e) {
-				batch.Append(kindJournalEntry, line, e.Time)
+				pending.Append(kindJournalEntry, line, e.Time)
 				newest = e.Time
 			}
 		}
-		if !more || batch.Len() >= r.cfg.Journal.MaxBatchSize {
+		if !more || pending.Len() >= r.cfg.Journal.MaxBatchSize {
 			flush()
 		}
 		return nil

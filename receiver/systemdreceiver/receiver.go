@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -122,17 +123,52 @@ func (r *systemdReceiver) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// deliver hands a batch on. It is not cancelled with the receiver: what
-// was read before Shutdown is still delivered.
-func (r *systemdReceiver) deliver(batch *rawrecord.Batch, kind string) {
-	if batch.Len() == 0 {
-		return
+// retry paces the hand-off of a batch the next consumer refused. While it
+// waits nothing more is read: journalctl blocks on its full pipe while the
+// journal keeps what is written meanwhile, and D-Bus signals wait in the
+// signal queue, whose overflow is counted and reported (signalQueueLimit).
+var retry = rawrecord.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Second}
+
+// rejection is what one loop's batches lost to a next consumer that
+// refused them for good, reported by a loss record in the loop's next
+// batch.
+type rejection struct {
+	count uint64
+	since time.Time
+}
+
+// deliver hands the batch of p on, retrying while the next consumer pushes
+// back; each try hands on a batch built again from p, as read. Each try
+// runs without ctx, so what was read before Shutdown gets its tries; ctx
+// ends the waiting between them. A batch refused for good, or still
+// refused when the receiver stops, is dropped: counted, and reported by a
+// loss record in the next batch rej's loop delivers. deliver returns the
+// refusal that dropped the batch, or nil.
+func (r *systemdReceiver) deliver(ctx context.Context, p *rawrecord.Pending, kind string, rej *rejection) error {
+	n := p.Len()
+	if n == 0 {
+		return nil
 	}
-	if err := r.next.ConsumeLogs(context.Background(), batch.Logs()); err != nil {
-		r.set.Logger.Error("next consumer refused systemd records", zap.Int("records", batch.Len()), zap.Error(err))
-		r.telemetry.TapioSystemdEventsDropped.Add(context.Background(), int64(batch.Len()), metric.WithAttributes(
-			attribute.String("kind", kind), attribute.String("reason", "consumer_refused")))
+	if rej.count > 0 {
+		r.appendLoss(p, kind, rawrecord.LossConsumerRejected, rej.count, rej.since)
 	}
+	err := retry.Deliver(ctx, r.next, func() plog.Logs { return r.emitter.Build(p) }, func(err error, wait time.Duration) {
+		r.set.Logger.Warn("next consumer refused systemd records; not reading until it takes them",
+			zap.String("kind", kind), zap.Int("records", n), zap.Duration("retry_in", wait), zap.Error(err))
+	})
+	if err == nil {
+		*rej = rejection{}
+		return nil
+	}
+	r.set.Logger.Error("next consumer refused systemd records; they are lost",
+		zap.String("kind", kind), zap.Int("records", n), zap.Error(err))
+	r.telemetry.TapioSystemdEventsDropped.Add(context.Background(), int64(n), metric.WithAttributes(
+		attribute.String("kind", kind), attribute.String("reason", rawrecord.LossConsumerRejected)))
+	if rej.count == 0 {
+		rej.since = time.Now()
+	}
+	rej.count += uint64(n)
+	return err
 }
 
 // backoff doubles a wait from the initial to the maximum interval.

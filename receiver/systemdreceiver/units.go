@@ -39,6 +39,10 @@ func (r *systemdReceiver) busLoop(ctx context.Context) {
 	// whether a gap is open: the first connection, made at once, is none.
 	gapSince := time.Now()
 	unobserved := false
+	// pending holds the batch being delivered, its buffers reused; rej is
+	// what this loop's consumer refused for good, until reported.
+	var pending rawrecord.Pending
+	var rej rejection
 	for ctx.Err() == nil {
 		conn, snap, err := r.connect(ctx)
 		if err != nil {
@@ -56,17 +60,17 @@ func (r *systemdReceiver) busLoop(ctx context.Context) {
 		}
 		bo.reset()
 		payloads, missed := tracker.Snapshot(snap)
-		batch := r.emitter.NewBatch()
+		pending.Reset()
 		if unobserved {
-			r.appendLoss(batch, lossBusDisconnected, uint64(missed), gapSince)
+			r.appendLoss(&pending, kindUnitState, lossBusDisconnected, uint64(missed), gapSince)
 		}
 		unobserved = false
 		for i := range payloads {
-			r.appendUnit(batch, &payloads[i])
+			r.appendUnit(&pending, &payloads[i])
 		}
-		r.deliver(batch, kindUnitState)
+		_ = r.deliver(ctx, &pending, kindUnitState, &rej)
 
-		r.follow(ctx, conn, tracker)
+		r.follow(ctx, conn, tracker, &pending, &rej)
 		conn.Close()
 		if ctx.Err() == nil {
 			gapSince, unobserved = time.Now(), true
@@ -91,7 +95,7 @@ func (r *systemdReceiver) connect(ctx context.Context) (*unitwatch.Conn, map[str
 
 // follow turns signals into records until the bus goes away or ctx ends.
 // Whatever waits in the queue is read in one go and delivered as a batch.
-func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker) {
+func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, pending *rawrecord.Pending, rej *rejection) {
 	var sigs []*dbus.Signal
 	for {
 		select {
@@ -100,32 +104,32 @@ func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, trac
 		case <-conn.Ready():
 		case <-conn.Done():
 			// Signals read before the bus went away are still news.
-			r.drain(conn, tracker, sigs)
+			r.drain(ctx, conn, tracker, sigs, pending, rej)
 			return
 		}
-		sigs = r.drain(conn, tracker, sigs)
+		sigs = r.drain(ctx, conn, tracker, sigs, pending, rej)
 	}
 }
 
-func (r *systemdReceiver) drain(conn *unitwatch.Conn, tracker *unitwatch.Tracker, sigs []*dbus.Signal) []*dbus.Signal {
+func (r *systemdReceiver) drain(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, sigs []*dbus.Signal, pending *rawrecord.Pending, rej *rejection) []*dbus.Signal {
 	sigs = conn.Drain(sigs[:0])
-	batch := r.emitter.NewBatch()
+	pending.Reset()
 	if n := conn.TakeDropped(); n > 0 {
 		r.telemetry.TapioSystemdEventsDropped.Add(context.Background(), int64(n), metric.WithAttributes(
 			attribute.String("kind", kindUnitState), attribute.String("reason", lossSignalQueueFull)))
-		r.appendLoss(batch, lossSignalQueueFull, n, time.Now())
+		r.appendLoss(pending, kindUnitState, lossSignalQueueFull, n, time.Now())
 	}
 	for _, sig := range sigs {
 		if p, ok := tracker.Signal(sig); ok {
-			r.appendUnit(batch, &p)
+			r.appendUnit(pending, &p)
 		}
 	}
-	r.deliver(batch, kindUnitState)
+	_ = r.deliver(ctx, pending, kindUnitState, rej)
 	clear(sigs)
 	return sigs
 }
 
-func (r *systemdReceiver) appendUnit(batch *rawrecord.Batch, p *unitwatch.Payload) {
+func (r *systemdReceiver) appendUnit(pending *rawrecord.Pending, p *unitwatch.Payload) {
 	body, err := json.Marshal(p)
 	if err != nil {
 		// Payload holds only strings and numbers; this cannot happen, and
@@ -133,13 +137,14 @@ func (r *systemdReceiver) appendUnit(batch *rawrecord.Batch, p *unitwatch.Payloa
 		r.set.Logger.Error("encode unit state", zap.String("unit", p.Unit), zap.Error(err))
 		return
 	}
-	batch.Append(kindUnitState, body, p.Time())
+	pending.Append(kindUnitState, body, p.Time())
 	r.telemetry.TapioSystemdEventsRead.Add(context.Background(), 1, r.readUnit)
 }
 
-func (r *systemdReceiver) appendLoss(batch *rawrecord.Batch, reason string, count uint64, since time.Time) {
-	l := rawrecord.Loss{Kind: kindUnitState, Reason: reason, Count: count, Since: since, Until: time.Now()}
-	if err := batch.AppendLoss(l); err != nil {
+// appendLoss adds a loss record of count records of kind to pending.
+func (r *systemdReceiver) appendLoss(pending *rawrecord.Pending, kind, reason string, count uint64, since time.Time) {
+	l := rawrecord.Loss{Kind: kind, Reason: reason, Count: count, Since: since, Until: time.Now()}
+	if err := pending.AppendLoss(l); err != nil {
 		r.set.Logger.Error("encode loss record", zap.Error(err))
 	}
 }

@@ -70,7 +70,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.TapioSystemdEventsDropped, err = builder.meter.Int64Counter(
 		"otelcol.tapio_systemd.events.dropped",
-		metric.WithDescription("Changes or entries that could not be emitted, by kind and reason (signal_queue_full, unreadable, consumer_refused). [Development]"),
+		metric.WithDescription("Changes or entries that could not be emitted, by kind and reason (signal_queue_full, unreadable, consumer_rejected). [Development]"),
 		metric.WithUnit("{events}"),
 	)
 	errs = errors.Join(errs, err)

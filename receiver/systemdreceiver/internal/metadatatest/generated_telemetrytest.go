@@ -40,7 +40,7 @@ func AssertEqualTapioSystemdBusReconnects(t *testing.T, tt *componenttest.Teleme
 func AssertEqualTapioSystemdEventsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol.tapio_systemd.events.dropped",
-		Description: "Changes or entries that could not be emitted, by kind and reason (signal_queue_full, unreadable, consumer_refused). [Development]",
+		Description: "Changes or entries that could not be emitted, by kind and reason (signal_queue_full, unreadable, consumer_rejected). [Development]",
 		Unit:        "{events}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -27,12 +27,14 @@ type Sink struct {
 	ln   net.Listener
 	done chan struct{}
 
-	mu        sync.Mutex
-	records   uint64
-	requests  uint64
-	classes   map[string]uint64
-	latencies map[string][]time.Duration
-	classify  func(plog.LogRecord) string
+	mu       sync.Mutex
+	records  uint64
+	requests uint64
+	// encoded and sent: see Bytes.
+	encoded, sent uint64
+	classes       map[string]uint64
+	latencies     map[string][]time.Duration
+	classify      func(plog.LogRecord) string
 	// label and labelled: see Label.
 	label    func(pcommon.Resource, plog.LogRecord, []string) []string
 	labels   []string
@@ -104,6 +106,9 @@ func (s *Sink) logs(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not an OTLP logs request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	// The body as sent is what was encoded: the HTTP sink takes no
+	// compression.
+	s.addBytes(len(body), len(body))
 	s.take(req.Logs(), arrived)
 	out, _ := plogotlp.NewExportResponse().MarshalProto()
 	w.Header().Set("Content-Type", "application/x-protobuf")
@@ -172,6 +177,21 @@ func (s *Sink) Requests() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests
+}
+
+// Bytes is the size of the requests that arrived so far: encoded as
+// protobuf, and as sent, after the exporter's compression.
+func (s *Sink) Bytes() (encoded, sent uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.encoded, s.sent
+}
+
+func (s *Sink) addBytes(encoded, sent int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.encoded += uint64(encoded)
+	s.sent += uint64(sent)
 }
 
 // Records is how many log records arrived so far.

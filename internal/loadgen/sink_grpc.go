@@ -11,6 +11,7 @@ import (
 	// takes whatever compression the agent's exporters are given.
 	_ "go.opentelemetry.io/collector/config/configgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 )
 
 // ListenGRPCSink starts a sink that speaks OTLP/gRPC, as the agent's
@@ -21,7 +22,7 @@ func ListenGRPCSink(classify func(plog.LogRecord) string) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.grpc = grpc.NewServer()
+	s.grpc = grpc.NewServer(grpc.StatsHandler(payloadSizes{s: s}))
 	plogotlp.RegisterGRPCServer(s.grpc, &grpcLogs{s: s})
 	go func() {
 		defer close(s.done)
@@ -43,3 +44,18 @@ func (g *grpcLogs) Export(_ context.Context, req plogotlp.ExportRequest) (plogot
 	g.s.take(req.Logs(), time.Now())
 	return plogotlp.NewExportResponse(), nil
 }
+
+// payloadSizes adds each request's size, as encoded and as sent, to the
+// sink's byte counts: what the exporter's marshalling and compression
+// worked on.
+type payloadSizes struct{ s *Sink }
+
+func (p payloadSizes) HandleRPC(_ context.Context, st stats.RPCStats) {
+	if in, ok := st.(*stats.InPayload); ok {
+		p.s.addBytes(in.Length, in.CompressedLength)
+	}
+}
+
+func (payloadSizes) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
+func (payloadSizes) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (payloadSizes) HandleConn(context.Context, stats.ConnStats)                       {}

@@ -48,6 +48,9 @@ func TestSinkCountsAndTimesRecords(t *testing.T) {
 
 	assert.Equal(t, uint64(4), s.Records())
 	assert.Equal(t, uint64(1), s.Requests())
+	encoded, sent := s.Bytes()
+	assert.Equal(t, uint64(len(body)), encoded)
+	assert.Equal(t, encoded, sent, "no compression over OTLP/HTTP here")
 	assert.Equal(t, uint64(3), s.Class("mine"))
 	assert.Equal(t, uint64(3), s.Classes("mine", "other"))
 	q, n := s.Latency([]float64{0, 0.99})
@@ -82,15 +85,23 @@ func TestGRPCSinkTakesGzippedOTLP(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	now := time.Now()
-	_, err = plogotlp.NewGRPCClient(conn).Export(t.Context(),
-		plogotlp.NewExportRequestFromLogs(logsWith(now.Add(-10*time.Millisecond))), grpc.UseCompressor(gzip.Name))
+	// Repetitive, so that gzip makes it smaller.
+	ld := logsWith(now.Add(-10*time.Millisecond), now, now, now, now, now, now, now)
+	req := plogotlp.NewExportRequestFromLogs(ld)
+	body, err := req.MarshalProto()
+	require.NoError(t, err)
+	_, err = plogotlp.NewGRPCClient(conn).Export(t.Context(), req, grpc.UseCompressor(gzip.Name))
 	require.NoError(t, err)
 
-	assert.Equal(t, uint64(2), s.Records())
+	assert.Equal(t, uint64(9), s.Records())
 	assert.Equal(t, uint64(1), s.Requests())
-	assert.Equal(t, uint64(1), s.Class("mine"))
-	q, n := s.Latency([]float64{0.5})
-	assert.Equal(t, 1, n)
+	encoded, sent := s.Bytes()
+	assert.Equal(t, uint64(len(body)), encoded, "the request as encoded")
+	assert.Positive(t, sent)
+	assert.Less(t, sent, encoded, "as sent: gzipped")
+	assert.Equal(t, uint64(8), s.Class("mine"))
+	q, n := s.Latency([]float64{1})
+	assert.Equal(t, 8, n)
 	assert.GreaterOrEqual(t, q[0], 10*time.Millisecond)
 }
 

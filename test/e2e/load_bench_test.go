@@ -83,8 +83,7 @@ func (env *loadEnv) idle(b *testing.B) {
 	before, own0, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	profiled := profileCPU(b, r, "idle", *loadIdle)
-	req0, rec0 := r.sink.Requests(), r.sink.Records()
-	gw0 := r.gatewayCounts()
+	sink0, gw0 := countsOf(r.sink), countsOf(r.gateway)
 	start := time.Now()
 	// The first half of the window still holds start-up's tail (the
 	// informers' first resyncs, the readers' first polls); the second
@@ -102,13 +101,13 @@ func (env *loadEnv) idle(b *testing.B) {
 	}
 	after, own1, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
-	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: time.Since(start)}
+	exports := rateSince(r.sink, sink0, time.Since(start))
 	profiled()
 	b.ReportMetric(loadgen.CPUPercent(before, after, time.Since(start)), "cpu%")
 	b.ReportMetric(loadgen.CPUPercent(own0, own1, time.Since(start)), "own-cpu%")
 	b.ReportMetric(loadgen.CPUPercent(mid, after, time.Since(midAt)), "late-cpu%")
 	b.ReportMetric(exports.perSecond(), "exports/s")
-	gw := r.gatewayRate(gw0, time.Since(start))
+	gw := rateSince(r.gateway, gw0, time.Since(start))
 	if r.gateway != nil {
 		b.ReportMetric(gw.perSecond(), "gw-exports/s")
 	}
@@ -199,8 +198,7 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	machine0, err := loadgen.ReadMachineCPU()
 	require.NoError(b, err)
 	peak := sample(ctx, r.col.PID, 100*time.Millisecond)
-	req0, rec0 := r.sink.Requests(), r.sink.Records()
-	gw0 := r.gatewayCounts()
+	sink0, gw0 := countsOf(r.sink), countsOf(r.gateway)
 	profiled := profileCPU(b, r, "rate="+rateName(rate), *loadDuration)
 	start := time.Now()
 	tallies := make([]loadgen.Tally, len(shares))
@@ -215,8 +213,8 @@ func (env *loadEnv) load(b *testing.B, rate float64) {
 	oomKills := causeOOMKills(ctx, b, *loadOOMKills, *loadDuration)
 	wg.Wait()
 	wall := time.Since(start)
-	exports := exportRate{requests: r.sink.Requests() - req0, records: r.sink.Records() - rec0, wall: wall}
-	gwExports := r.gatewayRate(gw0, wall)
+	exports := rateSince(r.sink, sink0, wall)
+	gwExports := rateSince(r.gateway, gw0, wall)
 	u1, own1, err := loadgen.ReadTreeUsage(r.col.PID)
 	require.NoError(b, err)
 	machine1, err := loadgen.ReadMachineCPU()
@@ -262,37 +260,56 @@ func causeOOMKills(ctx context.Context, b *testing.B, n int, d time.Duration) in
 	return done
 }
 
-// exportRate is how often the collector's exporter sent during a run, and
-// with how many records a request: the pipeline's fixed cost is paid per
-// batch, so fewer, larger batches are the lever on CPU per event.
+// exportCounts is what one sink has taken so far: requests, records, and
+// their bytes as encoded and as sent (after the exporter's compression).
+type exportCounts struct {
+	requests, records, encoded, sent uint64
+}
+
+// countsOf reads a sink's counts; zero for no sink (the lite shape has no
+// gateway).
+func countsOf(s *loadgen.Sink) exportCounts {
+	if s == nil {
+		return exportCounts{}
+	}
+	encoded, sent := s.Bytes()
+	return exportCounts{requests: s.Requests(), records: s.Records(), encoded: encoded, sent: sent}
+}
+
+// exportRate is how often an exporter sent during a run, with how many
+// records a request and how many bytes a record: the pipeline's fixed
+// cost is paid per batch, marshalling and compression per byte.
 type exportRate struct {
-	requests, records uint64
-	wall              time.Duration
+	exportCounts
+	wall time.Duration
+}
+
+// rateSince is what s took since c0, over wall.
+func rateSince(s *loadgen.Sink, c0 exportCounts, wall time.Duration) exportRate {
+	c := countsOf(s)
+	return exportRate{exportCounts{
+		requests: c.requests - c0.requests, records: c.records - c0.records,
+		encoded: c.encoded - c0.encoded, sent: c.sent - c0.sent,
+	}, wall}
 }
 
 func (e exportRate) perSecond() float64 { return float64(e.requests) / e.wall.Seconds() }
+
+// perRecord is n over the records sent, 0 when none were.
+func (e exportRate) perRecord(n uint64) float64 {
+	if e.records == 0 {
+		return 0
+	}
+	return float64(n) / float64(e.records)
+}
 
 func (e exportRate) String() string {
 	per := 0.0
 	if e.requests > 0 {
 		per = float64(e.records) / float64(e.requests)
 	}
-	return fmt.Sprintf("%.0f export requests/s, %.1f records a request", e.perSecond(), per)
-}
-
-// gatewayCounts is the gateway sink's requests and records so far; zero
-// in the lite shape, which has no gateway.
-func (r *run) gatewayCounts() [2]uint64 {
-	if r.gateway == nil {
-		return [2]uint64{}
-	}
-	return [2]uint64{r.gateway.Requests(), r.gateway.Records()}
-}
-
-// gatewayRate is the load_balancing exporter's sending since c0.
-func (r *run) gatewayRate(c0 [2]uint64, wall time.Duration) exportRate {
-	c := r.gatewayCounts()
-	return exportRate{requests: c[0] - c0[0], records: c[1] - c0[1], wall: wall}
+	return fmt.Sprintf("%.0f export requests/s, %.1f records a request, %.0f bytes a record encoded, %.0f sent",
+		e.perSecond(), per, e.perRecord(e.encoded), e.perRecord(e.sent))
 }
 
 func rateName(rate float64) string {

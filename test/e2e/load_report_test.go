@@ -107,6 +107,8 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 		b.ReportMetric(res.cpu*1e4/read, "us/event")
 	}
 	b.ReportMetric(res.exports.perSecond(), "exports/s")
+	b.ReportMetric(res.exports.perRecord(res.exports.encoded), "B/record")
+	b.ReportMetric(res.exports.perRecord(res.exports.sent), "sent-B/record")
 	b.ReportMetric(res.machineBusy, "machine-busy%")
 	b.ReportMetric(mb(res.peakRSS), "rss-peak-MB")
 	b.ReportMetric(mb(res.ownPeakRSS), "own-rss-peak-MB")
@@ -121,6 +123,7 @@ func report(b *testing.B, env *loadEnv, r *run, res result) {
 	b.ReportMetric(float64(res.ledger.unaccounted()), "unaccounted")
 	if r.gateway != nil {
 		b.ReportMetric(res.gatewayExports.perSecond(), "gw-exports/s")
+		b.ReportMetric(res.gatewayExports.perRecord(res.gatewayExports.sent), "gw-sent-B/record")
 		b.ReportMetric(float64(res.ledger.gwUnaccounted()), "gw-unaccounted")
 	}
 	b.ReportMetric(float64(missing), "ops-missing")

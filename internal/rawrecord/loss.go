@@ -53,3 +53,34 @@ func ParseLoss(payload []byte) (Loss, error) {
 	}
 	return l, nil
 }
+
+// Rejections tallies the records a receiver dropped because the next
+// consumer refused them for good, until a loss record that reports them
+// is taken. It is not safe for concurrent use.
+type Rejections struct {
+	count uint64
+	since time.Time
+}
+
+// Add counts n records dropped now.
+func (r *Rejections) Add(n int) {
+	if n <= 0 {
+		return
+	}
+	if r.count == 0 {
+		r.since = time.Now()
+	}
+	r.count += uint64(n)
+}
+
+// Loss is the consumer_rejected loss record of the records of kind tallied
+// so far, ending now; ok is false when there is nothing to report.
+func (r *Rejections) Loss(kind string) (l Loss, ok bool) {
+	if r.count == 0 {
+		return Loss{}, false
+	}
+	return Loss{Kind: kind, Reason: LossConsumerRejected, Count: r.count, Since: r.since, Until: time.Now()}, true
+}
+
+// Reported clears the tally: a batch holding its loss record was taken.
+func (r *Rejections) Reported() { *r = Rejections{} }

@@ -28,3 +28,30 @@ func TestParseLossRejectsIncompletePayloads(t *testing.T) {
 		assert.Error(t, err, payload)
 	}
 }
+
+func TestRejectionsReportUntilTaken(t *testing.T) {
+	var r Rejections
+	_, ok := r.Loss("journal.entry")
+	assert.False(t, ok, "nothing dropped, nothing to report")
+
+	before := time.Now()
+	r.Add(3)
+	r.Add(0)
+	r.Add(2)
+	l, ok := r.Loss("journal.entry")
+	require.True(t, ok)
+	assert.Equal(t, Loss{Kind: "journal.entry", Reason: LossConsumerRejected, Count: 5, Since: l.Since, Until: l.Until}, l)
+	assert.False(t, l.Since.Before(before))
+	assert.False(t, l.Until.Before(l.Since))
+
+	// A batch with the record refused too: the tally goes on from the
+	// first drop.
+	r.Add(1)
+	again, _ := r.Loss("journal.entry")
+	assert.Equal(t, uint64(6), again.Count)
+	assert.Equal(t, l.Since, again.Since)
+
+	r.Reported()
+	_, ok = r.Loss("journal.entry")
+	assert.False(t, ok)
+}

@@ -60,11 +60,19 @@ func (p *Pending) Reset() {
 
 // Build returns a new batch of the held records, in the order they were
 // appended. The records stay held until Reset.
-func (e *Emitter) Build(p *Pending) plog.Logs {
+func (e *Emitter) Build(p *Pending) plog.Logs { return e.BuildWith(p, nil) }
+
+// BuildWith is Build, calling each, when set, with every record built and
+// its index in p, for the receiver to add attributes of its own as the
+// caller of Batch.Append can.
+func (e *Emitter) BuildWith(p *Pending, each func(i int, lr plog.LogRecord)) plog.Logs {
 	b := e.NewBatch()
 	start := 0
 	for i, end := range p.ends {
-		b.append(p.kinds[i], p.payloads[start:end], p.events[i], p.observed[i])
+		lr := b.append(p.kinds[i], p.payloads[start:end], p.events[i], p.observed[i])
+		if each != nil {
+			each(i, lr)
+		}
 		start = end
 	}
 	return b.Logs()

@@ -59,3 +59,22 @@ func TestPendingResetStartsAnEmptyBatch(t *testing.T) {
 	lr := e.Build(&p).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
 	assert.Equal(t, []byte{4}, lr.Body().Bytes().AsRaw(), "nothing of the batch before the reset")
 }
+
+func TestPendingBuildWithAddsTheReceiversAttributes(t *testing.T) {
+	e := NewEmitter(SourceK8s, "1", Identity{HostName: "h", NodeName: "n"}, "s", "v")
+	var p Pending
+	p.Append("k8s.watch", []byte(`{"type":"ADDED"}`), time.Time{})
+	p.Append("k8s.watch", []byte(`{"type":"MODIFIED"}`), time.Time{})
+	ld := e.BuildWith(&p, func(i int, lr plog.LogRecord) {
+		if i == 1 {
+			lr.Attributes().PutStr("tapio.k8s.watch.origin", "relist")
+		}
+	})
+	records := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	require.Equal(t, 2, records.Len())
+	_, marked := records.At(0).Attributes().Get("tapio.k8s.watch.origin")
+	assert.False(t, marked)
+	origin, _ := records.At(1).Attributes().Get("tapio.k8s.watch.origin")
+	assert.Equal(t, "relist", origin.Str())
+	assert.Equal(t, []byte(`{"type":"MODIFIED"}`), records.At(1).Body().Bytes().AsRaw())
+}

@@ -7,8 +7,6 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
-
-	"github.com/yairfalse/tapio/internal/rawrecord"
 )
 
 // Retries of a refused batch back off from minRetry to maxRetry: a file
@@ -79,14 +77,11 @@ func (r *cniReceiver) account(ctx context.Context, st batchStats, err error) {
 	if err != nil {
 		r.set.Logger.Error("next consumer refused cni entries for good; they are lost",
 			zap.Int64("entries", st.entries), zap.Error(err))
-		if r.rejected == 0 {
-			r.rejectedSince = time.Now()
-		}
-		r.rejected += uint64(st.entries)
+		r.rejected.Add(int(st.entries))
 		r.telemetry.TapioCniEntriesDropped.Add(ctx, st.entries)
 		return
 	}
-	r.rejected = 0
+	r.rejected.Reported()
 	r.telemetry.TapioCniEntriesRead.Add(ctx, st.entries)
 	r.telemetry.TapioCniBytesRead.Add(ctx, st.bytes)
 	if st.truncated > 0 {
@@ -98,12 +93,12 @@ func (r *cniReceiver) account(ctx context.Context, st batchStats, err error) {
 // is only cleared once that batch is accepted (account). Called with mu
 // held.
 func (r *cniReceiver) appendLoss(logs plog.Logs) {
-	if r.rejected == 0 {
+	l, ok := r.rejected.Loss(kindLine)
+	if !ok {
 		return
 	}
 	b := r.emitter.NewBatch()
-	err := b.AppendLoss(rawrecord.Loss{Kind: kindLine, Reason: rawrecord.LossConsumerRejected, Count: r.rejected, Since: r.rejectedSince, Until: time.Now()})
-	if err != nil {
+	if err := b.AppendLoss(l); err != nil {
 		r.set.Logger.Error("build loss record", zap.Error(err))
 		return
 	}

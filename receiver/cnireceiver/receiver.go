@@ -62,10 +62,9 @@ type cniReceiver struct {
 	stopping bool
 	stopped  chan struct{}
 	stopOnce sync.Once
-	// rejected counts entries refused for good and not yet reported in a
-	// loss record, since rejectedSince. Guarded by mu.
-	rejected      uint64
-	rejectedSince time.Time
+	// rejected tallies entries refused for good and not yet reported in
+	// a loss record. Guarded by mu.
+	rejected rawrecord.Rejections
 }
 
 func newCNIReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*cniReceiver, error) {

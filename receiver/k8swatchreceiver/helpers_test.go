@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -89,6 +90,14 @@ func (h *statusHost) last() *componentstatus.Event {
 // given changes to the defaults, and shuts it down at the end of the test.
 func startReceiver(t *testing.T, c *k8stest.Cluster, user string, mutate func(*Config)) *testReceiver {
 	t.Helper()
+	sink := new(consumertest.LogsSink)
+	return startReceiverInto(t, c, user, mutate, sink, sink)
+}
+
+// startReceiverInto is startReceiver handing records to next, whose
+// accepted records sink holds.
+func startReceiverInto(t *testing.T, c *k8stest.Cluster, user string, mutate func(*Config), next consumer.Logs, sink *consumertest.LogsSink) *testReceiver {
+	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	cfg.AuthType = AuthKubeconfig
 	cfg.Kubeconfig = c.Kubeconfig(user)
@@ -104,8 +113,7 @@ func startReceiver(t *testing.T, c *k8stest.Cluster, user string, mutate func(*C
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core)
-	sink := new(consumertest.LogsSink)
-	r, err := newReceiver(set, cfg, sink)
+	r, err := newReceiver(set, cfg, next)
 	require.NoError(t, err)
 	host := &statusHost{Host: componenttest.NewNopHost()}
 	require.NoError(t, r.Start(t.Context(), host))

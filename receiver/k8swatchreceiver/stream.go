@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -54,6 +55,9 @@ type stream struct {
 	resAttrs metric.MeasurementOption
 	typAttrs map[watch.EventType]metric.MeasurementOption
 	errors   errorReporter
+	// rejected tallies records refused for good, until a loss record in
+	// a later batch reports them. Only the reflector's goroutine uses it.
+	rejected rawrecord.Rejections
 }
 
 func (r *k8sReceiver) runStream(ctx context.Context, spec streamSpec) {
@@ -98,19 +102,29 @@ func (r *k8sReceiver) runStream(ctx context.Context, spec streamSpec) {
 	r.status.stopped(spec.resource)
 }
 
-// deliver turns changes into one batch of raw records.
+// retry paces the hand-off of a batch the next consumer refused. While it
+// waits the stream reads nothing more: the watch's own buffer holds what
+// comes, and an API server that gives up on the slow watch ends it, which
+// the reflector answers with a re-list, reported as such.
+var retry = rawrecord.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Second}
+
+// deliver turns changes into one batch of raw records and hands it on,
+// retrying while the next consumer pushes back; each try is built again
+// from the records as encoded, since a stage may have decoded the refused
+// batch in place. A batch refused for good, or still refused when the
+// receiver stops, is dropped: counted, and reported by a loss record in
+// the stream's next batch.
 func (s *stream) deliver(changes []change, relist bool) {
-	batch := s.r.emitter.NewBatch()
+	var p rawrecord.Pending
+	origins := make([]string, 0, len(changes))
 	for _, c := range changes {
 		payload, err := s.encode(c)
 		if err != nil {
 			s.r.set.Logger.Error("cannot encode watch event; it is dropped", zap.String("resource", s.spec.resource), zap.Error(err))
 			continue
 		}
-		lr := batch.Append(KindWatch, payload, eventTime(c))
-		if c.origin != originWatch {
-			lr.Attributes().PutStr(AttrOrigin, c.origin)
-		}
+		p.Append(KindWatch, payload, eventTime(c))
+		origins = append(origins, c.origin)
 		s.r.telemetry.TapioK8sWatchEventsReceived.Add(s.ctx, 1, s.typAttrs[c.typ])
 	}
 	if relist {
@@ -120,20 +134,41 @@ func (s *stream) deliver(changes []change, relist bool) {
 		// The changes are delivered, but the states in between were
 		// never seen: that is the gap a consumer should know about.
 		now := time.Now()
-		if err := batch.AppendLoss(rawrecord.Loss{Kind: KindWatch, Reason: "relist", Count: uint64(collapsed), Since: s.errors.since(now), Until: now}); err != nil {
+		if err := p.AppendLoss(rawrecord.Loss{Kind: KindWatch, Reason: "relist", Count: uint64(collapsed), Since: s.errors.since(now), Until: now}); err != nil {
 			s.r.set.Logger.Error("cannot report a re-list", zap.Error(err))
 		}
 		s.r.set.Logger.Info("watch could not resume; re-listed and delivered the changes found",
 			zap.String("resource", s.spec.resource), zap.Int("changes", collapsed))
 	}
-	if batch.Len() == 0 {
+	if p.Len() == 0 {
 		return
 	}
-	n := batch.Len()
-	if err := s.r.next.ConsumeLogs(s.ctx, batch.Logs()); err != nil {
-		s.r.telemetry.TapioK8sWatchEventsRefused.Add(s.ctx, int64(n), s.resAttrs)
-		s.r.set.Logger.Warn("next consumer refused watch events", zap.String("resource", s.spec.resource), zap.Int("records", n), zap.Error(err))
+	// The watch events; a re-list's loss record is not one of them.
+	n := len(origins)
+	if l, ok := s.rejected.Loss(KindWatch); ok {
+		if err := p.AppendLoss(l); err != nil {
+			s.r.set.Logger.Error("cannot report refused records", zap.Error(err))
+		}
 	}
+	build := func() plog.Logs {
+		return s.r.emitter.BuildWith(&p, func(i int, lr plog.LogRecord) {
+			if i < len(origins) && origins[i] != originWatch {
+				lr.Attributes().PutStr(AttrOrigin, origins[i])
+			}
+		})
+	}
+	err := retry.Deliver(s.ctx, s.r.next, build, func(err error, wait time.Duration) {
+		s.r.set.Logger.Warn("next consumer refused watch events; not reading until it takes them",
+			zap.String("resource", s.spec.resource), zap.Int("records", n), zap.Duration("retry_in", wait), zap.Error(err))
+	})
+	if err == nil {
+		s.rejected.Reported()
+		return
+	}
+	s.r.telemetry.TapioK8sWatchEventsRefused.Add(context.Background(), int64(n), s.resAttrs)
+	s.rejected.Add(n)
+	s.r.set.Logger.Error("next consumer refused watch events; they are lost",
+		zap.String("resource", s.spec.resource), zap.Int("records", n), zap.Error(err))
 }
 
 func (s *stream) duplicates(n int) {

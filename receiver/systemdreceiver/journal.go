@@ -29,7 +29,7 @@ func (r *systemdReceiver) journalLoop(ctx context.Context, cursor string) {
 	bo := backoff{cfg: r.cfg.Reconnect}
 	// What the consumer refused for good, reported by a loss record in a
 	// later batch, also after journalctl restarts.
-	var rej rejection
+	var rej rawrecord.Rejections
 	reasons := map[string]metric.MeasurementOption{}
 	for _, reason := range []string{restartExited, restartStartFailed, restartCursorInvalid} {
 		reasons[reason] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason)))
@@ -84,7 +84,7 @@ func (r *systemdReceiver) journalOptions() journal.Options {
 
 // followJournal runs journalctl once. It returns the cursor to resume
 // after, how many entries it read, and why journalctl stopped.
-func (r *systemdReceiver) followJournal(ctx context.Context, opts journal.Options, rej *rejection) (string, int, error) {
+func (r *systemdReceiver) followJournal(ctx context.Context, opts journal.Options, rej *rawrecord.Rejections) (string, int, error) {
 	var peeker journal.Peeker
 	cursor, saved := opts.Cursor, opts.Cursor
 	var pending rawrecord.Pending

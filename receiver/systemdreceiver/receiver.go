@@ -129,45 +129,37 @@ func (r *systemdReceiver) Shutdown(ctx context.Context) error {
 // signal queue, whose overflow is counted and reported (signalQueueLimit).
 var retry = rawrecord.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Second}
 
-// rejection is what one loop's batches lost to a next consumer that
-// refused them for good, reported by a loss record in the loop's next
-// batch.
-type rejection struct {
-	count uint64
-	since time.Time
-}
-
 // deliver hands the batch of p on, retrying while the next consumer pushes
 // back; each try hands on a batch built again from p, as read. Each try
 // runs without ctx, so what was read before Shutdown gets its tries; ctx
 // ends the waiting between them. A batch refused for good, or still
 // refused when the receiver stops, is dropped: counted, and reported by a
-// loss record in the next batch rej's loop delivers. deliver returns the
-// refusal that dropped the batch, or nil.
-func (r *systemdReceiver) deliver(ctx context.Context, p *rawrecord.Pending, kind string, rej *rejection) error {
+// loss record in the next batch of rej's loop (each loop has its own, so
+// one kind's batches report its own losses). deliver returns the refusal
+// that dropped the batch, or nil.
+func (r *systemdReceiver) deliver(ctx context.Context, p *rawrecord.Pending, kind string, rej *rawrecord.Rejections) error {
 	n := p.Len()
 	if n == 0 {
 		return nil
 	}
-	if rej.count > 0 {
-		r.appendLoss(p, kind, rawrecord.LossConsumerRejected, rej.count, rej.since)
+	if l, ok := rej.Loss(kind); ok {
+		if err := p.AppendLoss(l); err != nil {
+			r.set.Logger.Error("encode loss record", zap.Error(err))
+		}
 	}
 	err := retry.Deliver(ctx, r.next, func() plog.Logs { return r.emitter.Build(p) }, func(err error, wait time.Duration) {
 		r.set.Logger.Warn("next consumer refused systemd records; not reading until it takes them",
 			zap.String("kind", kind), zap.Int("records", n), zap.Duration("retry_in", wait), zap.Error(err))
 	})
 	if err == nil {
-		*rej = rejection{}
+		rej.Reported()
 		return nil
 	}
 	r.set.Logger.Error("next consumer refused systemd records; they are lost",
 		zap.String("kind", kind), zap.Int("records", n), zap.Error(err))
 	r.telemetry.TapioSystemdEventsDropped.Add(context.Background(), int64(n), metric.WithAttributes(
 		attribute.String("kind", kind), attribute.String("reason", rawrecord.LossConsumerRejected)))
-	if rej.count == 0 {
-		rej.since = time.Now()
-	}
-	rej.count += uint64(n)
+	rej.Add(n)
 	return err
 }
 

@@ -42,7 +42,7 @@ func (r *systemdReceiver) busLoop(ctx context.Context) {
 	// pending holds the batch being delivered, its buffers reused; rej is
 	// what this loop's consumer refused for good, until reported.
 	var pending rawrecord.Pending
-	var rej rejection
+	var rej rawrecord.Rejections
 	for ctx.Err() == nil {
 		conn, snap, err := r.connect(ctx)
 		if err != nil {
@@ -95,7 +95,7 @@ func (r *systemdReceiver) connect(ctx context.Context) (*unitwatch.Conn, map[str
 
 // follow turns signals into records until the bus goes away or ctx ends.
 // Whatever waits in the queue is read in one go and delivered as a batch.
-func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, pending *rawrecord.Pending, rej *rejection) {
+func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, pending *rawrecord.Pending, rej *rawrecord.Rejections) {
 	var sigs []*dbus.Signal
 	for {
 		select {
@@ -111,7 +111,7 @@ func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, trac
 	}
 }
 
-func (r *systemdReceiver) drain(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, sigs []*dbus.Signal, pending *rawrecord.Pending, rej *rejection) []*dbus.Signal {
+func (r *systemdReceiver) drain(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, sigs []*dbus.Signal, pending *rawrecord.Pending, rej *rawrecord.Rejections) []*dbus.Signal {
 	sigs = conn.Drain(sigs[:0])
 	pending.Reset()
 	if n := conn.TakeDropped(); n > 0 {

@@ -78,7 +78,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.TapioK8sWatchEventsRefused, err = builder.meter.Int64Counter(
 		"otelcol.tapio_k8s_watch.events.refused",
-		metric.WithDescription("Raw records the next consumer refused, by resource. [Development]"),
+		metric.WithDescription("Raw records the next consumer refused for good, or still refused at shutdown, by resource (also reported downstream as a consumer_rejected loss record). [Development]"),
 		metric.WithUnit("{events}"),
 	)
 	errs = errors.Join(errs, err)

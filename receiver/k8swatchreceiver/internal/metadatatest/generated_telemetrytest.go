@@ -56,7 +56,7 @@ func AssertEqualTapioK8sWatchEventsReceived(t *testing.T, tt *componenttest.Tele
 func AssertEqualTapioK8sWatchEventsRefused(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol.tapio_k8s_watch.events.refused",
-		Description: "Raw records the next consumer refused, by resource. [Development]",
+		Description: "Raw records the next consumer refused for good, or still refused at shutdown, by resource (also reported downstream as a consumer_rejected loss record). [Development]",
 		Unit:        "{events}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

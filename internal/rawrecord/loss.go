@@ -34,11 +34,17 @@ type Loss struct {
 // AppendLoss adds a loss record. Its timestamp is the end of the window, the
 // latest moment the loss can have happened.
 func (b *Batch) AppendLoss(l Loss) error {
+	return l.appendTo(func(payload []byte) { b.Append(KindLoss, payload, l.Until) })
+}
+
+// appendTo encodes l and hands the payload to add, which appends it as a
+// KindLoss record stamped l.Until.
+func (l Loss) appendTo(add func(payload []byte)) error {
 	payload, err := json.Marshal(l)
 	if err != nil {
 		return fmt.Errorf("encode loss record: %w", err)
 	}
-	b.Append(KindLoss, payload, l.Until)
+	add(payload)
 	return nil
 }
 

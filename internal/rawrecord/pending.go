@@ -1,8 +1,6 @@
 package rawrecord
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -37,12 +35,7 @@ func (p *Pending) Append(kind string, payload []byte, eventTime time.Time) {
 
 // AppendLoss keeps a loss record, as Batch.AppendLoss adds one.
 func (p *Pending) AppendLoss(l Loss) error {
-	payload, err := json.Marshal(l)
-	if err != nil {
-		return fmt.Errorf("encode loss record: %w", err)
-	}
-	p.Append(KindLoss, payload, l.Until)
-	return nil
+	return l.appendTo(func(payload []byte) { p.Append(KindLoss, payload, l.Until) })
 }
 
 // Len is the number of records held.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -119,4 +120,31 @@ func droppedOf(tt *componenttest.Telemetry, kind, reason string) int64 {
 		}
 	}
 	return n
+}
+
+// Entries still refused when the collector stops are counted as dropped
+// and not lost for good: the saved cursor stays before them, so the next
+// collector with the same storage reads them again.
+func TestEntriesRefusedAtShutdownAreReadAgain(t *testing.T) {
+	m := systemdtest.Boot(t)
+	host, storageID := startFileStorage(t)
+	// Exact names: journalctl filters, so the units' few entries come in
+	// one go and the refused batch holds the lines.
+	cfg := configFor(m, "tapio-sd-0", "tapio-sd-1")
+	cfg.StorageID = &storageID
+	cfg.Journal.StartAt = "beginning"
+	logUnits(t, m, "tapio-sd", 0, 2)
+
+	refusing := &journalRefusals{RefusingSink: testkit.RefusingSink{Err: errors.New("data refused due to high memory usage"), Accept: make(chan struct{})}}
+	first, tt := run(t, cfg, refusing, host)
+	require.Eventually(t, func() bool { return refusing.journal.Load() >= 1 }, waitFor, tick)
+	require.NoError(t, first.Shutdown(context.Background()))
+	assert.Positive(t, droppedOf(tt, kindJournalEntry, rawrecord.LossConsumerRejected), "what the stop left refused is counted")
+
+	second := new(consumertest.LogsSink)
+	run(t, cfg, second, host)
+	require.Eventually(t, func() bool {
+		return len(messages(entries(t, second, "tapio-sd-"), "line-")) >= 2
+	}, waitFor, tick, "the refused entries are read again after the restart")
+	assert.Equal(t, lineSet(0, 2), messages(entries(t, second, "tapio-sd-"), "line-"))
 }

@@ -90,7 +90,13 @@ func (r *systemdReceiver) followJournal(ctx context.Context, opts journal.Option
 	var pending rawrecord.Pending
 	var newest time.Time
 	read := 0
+	// held is set once a batch was still refused when the receiver
+	// stopped: the cursor is saved no further.
+	held := false
 	flush := func() {
+		if held {
+			return
+		}
 		if pending.Len() > 0 {
 			r.telemetry.TapioSystemdEventsRead.Add(context.Background(), int64(pending.Len()), r.readJournal)
 			if !newest.IsZero() {
@@ -102,6 +108,7 @@ func (r *systemdReceiver) followJournal(ctx context.Context, opts journal.Option
 				// Still refused when the receiver stopped: the saved
 				// cursor stays before these entries, so a restart with
 				// storage reads them again from the journal.
+				held = true
 				return
 			}
 		}

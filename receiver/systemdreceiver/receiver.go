@@ -138,9 +138,15 @@ var retry = rawrecord.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Second}
 // one kind's batches report its own losses). deliver returns the refusal
 // that dropped the batch, or nil.
 func (r *systemdReceiver) deliver(ctx context.Context, p *rawrecord.Pending, kind string, rej *rawrecord.Rejections) error {
-	n := p.Len()
-	if n == 0 {
+	if p.Len() == 0 {
 		return nil
+	}
+	// The records of kind: a loss record the batch carries is not one.
+	n := 0
+	for _, k := range p.Kinds() {
+		if k == kind {
+			n++
+		}
 	}
 	if l, ok := rej.Loss(kind); ok {
 		if err := p.AppendLoss(l); err != nil {

@@ -23,9 +23,10 @@ type Probe struct {
 
 	// cfgMu guards cfg, quiet and closed: Reconfigure and the reader's
 	// switch between batched and per-sample wakeups both write the kernel
-	// config, and neither that nor RingFill may touch the map or the ring
-	// while Close frees them (the receiver's read loop flushes, and so
-	// reads the fill, as Shutdown closes the probe).
+	// config, and neither that, RingFill nor a read of the counters may
+	// touch a map or the ring while Close frees them (the receiver's read
+	// loop flushes, and so reads the fill, and its loss loop may be
+	// reading the counters, as Shutdown closes the probe).
 	cfgMu  sync.Mutex
 	cfg    Config
 	quiet  bool
@@ -246,9 +247,16 @@ func (p *Probe) writeConfigLocked(cfg Config) error {
 	return nil
 }
 
-// counts sums one per-CPU counter array by event type.
-func counts(m *ebpf.Map) ([wire.TypeMax]uint64, error) {
+// counts sums one per-CPU counter array by event type; after Close it
+// returns ErrClosed: the map's descriptor is closed then, and its number
+// may already name another file.
+func (p *Probe) counts(m *ebpf.Map) ([wire.TypeMax]uint64, error) {
 	var out [wire.TypeMax]uint64
+	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	if p.closed {
+		return out, ErrClosed
+	}
 	var perCPU []uint64
 	for t := range uint32(wire.TypeMax) {
 		if err := m.Lookup(t, &perCPU); err != nil {
@@ -262,19 +270,19 @@ func counts(m *ebpf.Map) ([wire.TypeMax]uint64, error) {
 }
 
 // LostCounts are the samples per type the ring buffer had no room for.
-func (p *Probe) LostCounts() ([wire.TypeMax]uint64, error) { return counts(p.maps.Lost) }
+func (p *Probe) LostCounts() ([wire.TypeMax]uint64, error) { return p.counts(p.maps.Lost) }
 
 // ShedCounts are the events per type dropped by the per-cgroup rate limit.
-func (p *Probe) ShedCounts() ([wire.TypeMax]uint64, error) { return counts(p.maps.Shed) }
+func (p *Probe) ShedCounts() ([wire.TypeMax]uint64, error) { return p.counts(p.maps.Shed) }
 
 // ProducedCounts are the samples per type offered to the ring buffer;
 // after draining, read + lost = produced.
-func (p *Probe) ProducedCounts() ([wire.TypeMax]uint64, error) { return counts(p.maps.Produced) }
+func (p *Probe) ProducedCounts() ([wire.TypeMax]uint64, error) { return p.counts(p.maps.Produced) }
 
 // ReservedCounts are the samples per type (OOM kills) the main ring had no
 // room for and the reserve ring took: read, not lost, and a sign the
 // reader fell behind.
-func (p *Probe) ReservedCounts() ([wire.TypeMax]uint64, error) { return counts(p.maps.Reserved) }
+func (p *Probe) ReservedCounts() ([wire.TypeMax]uint64, error) { return p.counts(p.maps.Reserved) }
 
 // RingFill returns the bytes waiting in the ring buffer and its size.
 // After Close it reports an empty ring: the ring is unmapped then.

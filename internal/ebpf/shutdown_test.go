@@ -171,3 +171,28 @@ func TestRingFillAndSetQuietAfterClose(t *testing.T) {
 	assert.Equal(t, cfg.RingSize, size)
 	require.ErrorIs(t, p.setQuiet(true), ErrClosed)
 }
+
+// The receiver's loss loop may be reading the counters as Shutdown closes
+// the probe: a read during Close is done before the maps are freed, one
+// after it returns ErrClosed rather than reading a closed descriptor (a
+// data race before, which -race reports with the reader below).
+func TestCountersDuringAndAfterClose(t *testing.T) {
+	p := openProbe(t, configFor(wire.TypeExec))
+	reads := make(chan error)
+	go func() {
+		for {
+			if _, err := p.LostCounts(); err != nil {
+				reads <- err
+				return
+			}
+		}
+	}()
+	require.NoError(t, p.Close())
+	require.ErrorIs(t, <-reads, ErrClosed)
+	for name, read := range map[string]func() ([wire.TypeMax]uint64, error){
+		"lost": p.LostCounts, "shed": p.ShedCounts, "produced": p.ProducedCounts, "reserved": p.ReservedCounts,
+	} {
+		_, err := read()
+		assert.ErrorIs(t, err, ErrClosed, name)
+	}
+}

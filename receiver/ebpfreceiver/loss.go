@@ -2,11 +2,13 @@ package ebpfreceiver
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/yairfalse/tapio/internal/ebpf"
 	"github.com/yairfalse/tapio/internal/ebpf/wire"
 	"github.com/yairfalse/tapio/internal/rawrecord"
 )
@@ -81,16 +83,22 @@ func (r *ebpfReceiver) lossLoop(ctx context.Context) {
 func (r *ebpfReceiver) reportLoss(ctx context.Context, ledger *lossLedger, now time.Time) {
 	var c counts
 	var err error
+	warn := func(what string) {
+		// Closed: Shutdown closed the probe under a report in flight.
+		if !errors.Is(err, ebpf.ErrClosed) {
+			r.set.Logger.Warn("cannot read the kernel's "+what, zap.Error(err))
+		}
+	}
 	if c.lost, err = r.probe.LostCounts(); err != nil {
-		r.set.Logger.Warn("cannot read the kernel's loss counters", zap.Error(err))
+		warn("loss counters")
 		return
 	}
 	if c.shed, err = r.probe.ShedCounts(); err != nil {
-		r.set.Logger.Warn("cannot read the kernel's rate-limit counters", zap.Error(err))
+		warn("rate-limit counters")
 		return
 	}
 	if c.reserved, err = r.probe.ReservedCounts(); err != nil {
-		r.set.Logger.Warn("cannot read the kernel's reserve ring counters", zap.Error(err))
+		warn("reserve ring counters")
 		return
 	}
 	for t := range c.dropped {

@@ -39,9 +39,7 @@ func (r *systemdReceiver) busLoop(ctx context.Context) {
 	// whether a gap is open: the first connection, made at once, is none.
 	gapSince := time.Now()
 	unobserved := false
-	// pending holds the batch being delivered, its buffers reused; rej is
-	// what this loop's consumer refused for good, until reported.
-	var pending rawrecord.Pending
+	// What this loop's consumer refused for good, until reported.
 	var rej rawrecord.Rejections
 	for ctx.Err() == nil {
 		conn, snap, err := r.connect(ctx)
@@ -60,9 +58,9 @@ func (r *systemdReceiver) busLoop(ctx context.Context) {
 		}
 		bo.reset()
 		payloads, missed := tracker.Snapshot(snap)
-		pending.Reset()
+		var pending rawrecord.Pending
 		if unobserved {
-			r.appendLoss(&pending, kindUnitState, lossBusDisconnected, uint64(missed), gapSince)
+			r.appendLoss(&pending, lossBusDisconnected, uint64(missed), gapSince)
 		}
 		unobserved = false
 		for i := range payloads {
@@ -70,7 +68,7 @@ func (r *systemdReceiver) busLoop(ctx context.Context) {
 		}
 		_ = r.deliver(ctx, &pending, kindUnitState, &rej)
 
-		r.follow(ctx, conn, tracker, &pending, &rej)
+		r.follow(ctx, conn, tracker, &rej)
 		conn.Close()
 		if ctx.Err() == nil {
 			gapSince, unobserved = time.Now(), true
@@ -95,7 +93,7 @@ func (r *systemdReceiver) connect(ctx context.Context) (*unitwatch.Conn, map[str
 
 // follow turns signals into records until the bus goes away or ctx ends.
 // Whatever waits in the queue is read in one go and delivered as a batch.
-func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, pending *rawrecord.Pending, rej *rawrecord.Rejections) {
+func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, rej *rawrecord.Rejections) {
 	var sigs []*dbus.Signal
 	for {
 		select {
@@ -104,27 +102,27 @@ func (r *systemdReceiver) follow(ctx context.Context, conn *unitwatch.Conn, trac
 		case <-conn.Ready():
 		case <-conn.Done():
 			// Signals read before the bus went away are still news.
-			r.drain(ctx, conn, tracker, sigs, pending, rej)
+			r.drain(ctx, conn, tracker, sigs, rej)
 			return
 		}
-		sigs = r.drain(ctx, conn, tracker, sigs, pending, rej)
+		sigs = r.drain(ctx, conn, tracker, sigs, rej)
 	}
 }
 
-func (r *systemdReceiver) drain(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, sigs []*dbus.Signal, pending *rawrecord.Pending, rej *rawrecord.Rejections) []*dbus.Signal {
+func (r *systemdReceiver) drain(ctx context.Context, conn *unitwatch.Conn, tracker *unitwatch.Tracker, sigs []*dbus.Signal, rej *rawrecord.Rejections) []*dbus.Signal {
 	sigs = conn.Drain(sigs[:0])
-	pending.Reset()
+	var pending rawrecord.Pending
 	if n := conn.TakeDropped(); n > 0 {
 		r.telemetry.TapioSystemdEventsDropped.Add(context.Background(), int64(n), metric.WithAttributes(
 			attribute.String("kind", kindUnitState), attribute.String("reason", lossSignalQueueFull)))
-		r.appendLoss(pending, kindUnitState, lossSignalQueueFull, n, time.Now())
+		r.appendLoss(&pending, lossSignalQueueFull, n, time.Now())
 	}
 	for _, sig := range sigs {
 		if p, ok := tracker.Signal(sig); ok {
-			r.appendUnit(pending, &p)
+			r.appendUnit(&pending, &p)
 		}
 	}
-	_ = r.deliver(ctx, pending, kindUnitState, rej)
+	_ = r.deliver(ctx, &pending, kindUnitState, rej)
 	clear(sigs)
 	return sigs
 }
@@ -141,9 +139,8 @@ func (r *systemdReceiver) appendUnit(pending *rawrecord.Pending, p *unitwatch.Pa
 	r.telemetry.TapioSystemdEventsRead.Add(context.Background(), 1, r.readUnit)
 }
 
-// appendLoss adds a loss record of count records of kind to pending.
-func (r *systemdReceiver) appendLoss(pending *rawrecord.Pending, kind, reason string, count uint64, since time.Time) {
-	l := rawrecord.Loss{Kind: kind, Reason: reason, Count: count, Since: since, Until: time.Now()}
+func (r *systemdReceiver) appendLoss(pending *rawrecord.Pending, reason string, count uint64, since time.Time) {
+	l := rawrecord.Loss{Kind: kindUnitState, Reason: reason, Count: count, Since: since, Until: time.Now()}
 	if err := pending.AppendLoss(l); err != nil {
 		r.set.Logger.Error("encode loss record", zap.Error(err))
 	}
